@@ -1,0 +1,78 @@
+// keyledger: one binary, several subcommands (SPEC §1). Flags override KEYLEDGER_* environment
+// variables, which override defaults.
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/ledger_tools.h"
+#include "app/serve.h"
+
+namespace {
+
+// Applies KEYLEDGER_<NAME> from the environment to an option the command line did not set.
+void EnvDefault(CLI::Option* opt, const char* env) {
+  opt->envname(env);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"keyledger: a self-hosted, event-sourced API key service"};
+  cli.set_version_flag("--version", std::string("keyledger ") + KEYLEDGER_VERSION);
+  cli.require_subcommand(0, 1);
+
+  kl::app::ServeConfig serve;
+  auto* serve_cmd = cli.add_subcommand("serve", "run the HTTP service");
+  EnvDefault(serve_cmd->add_option("--data-dir", serve.data_dir, "data directory")->capture_default_str(),
+             "KEYLEDGER_DATA_DIR");
+  EnvDefault(serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str(),
+             "KEYLEDGER_LISTEN");
+  EnvDefault(serve_cmd->add_option("--threads", serve.threads, "HTTP threads (default: cores)")
+                 ->check(CLI::Range(0, 256)),
+             "KEYLEDGER_THREADS");
+  EnvDefault(serve_cmd->add_option("--usage-flush-ms", serve.usage_flush_ms,
+                                    "usage flush window in ms (0 disables usage recording)")
+                 ->capture_default_str()
+                 ->check(CLI::Range(0, 3600000)),
+             "KEYLEDGER_USAGE_FLUSH_MS");
+  std::string tools_dir = "./keyledger-data";
+  auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
+  EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),
+             "KEYLEDGER_DATA_DIR");
+  auto* verify_cmd = cli.add_subcommand("verify", "check both hash chains and projections == fold(log)");
+  EnvDefault(verify_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),
+             "KEYLEDGER_DATA_DIR");
+  kl::app::ExportOptions export_opts;
+  auto* export_cmd = cli.add_subcommand("export", "write a signed export offline (FILE and FILE.manifest.json)");
+  EnvDefault(export_cmd->add_option("--data-dir", export_opts.data_dir, "data directory")->capture_default_str(),
+             "KEYLEDGER_DATA_DIR");
+  export_cmd->add_option("--org", export_opts.org_id, "only this organization's events");
+  export_cmd->add_option("--from", export_opts.from, "recorded_at >= this RFC 3339 time");
+  export_cmd->add_option("--to", export_opts.to, "recorded_at < this RFC 3339 time");
+  export_cmd->add_option("--format", export_opts.format, "ndjson or csv")->capture_default_str();
+  export_cmd->add_option("--out", export_opts.out, "the export file to write")->required();
+  std::string ve_file, ve_manifest, ve_key;
+  auto* verify_export_cmd = cli.add_subcommand("verify-export", "check an export's signature, hash and chain links");
+  verify_export_cmd->add_option("file", ve_file, "the export file")->required();
+  verify_export_cmd->add_option("--manifest", ve_manifest, "its manifest (default FILE.manifest.json)");
+  verify_export_cmd->add_option("--public-key", ve_key, "verify against this PEM public key only");
+  auto* help_cmd = cli.add_subcommand("help", "show this help");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  if (*help_cmd || cli.get_subcommands().empty()) {
+    std::cout << cli.help();
+    return 0;
+  }
+  if (*serve_cmd) return kl::app::RunServe(serve);
+  if (*replay_cmd) return kl::app::RunReplay(tools_dir);
+  if (*verify_cmd) return kl::app::RunVerify(tools_dir);
+  if (*export_cmd) return kl::app::RunExport(export_opts);
+  if (*verify_export_cmd) return kl::app::RunVerifyExport(ve_file, ve_manifest, ve_key);
+  return 0;
+}

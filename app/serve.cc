@@ -1,0 +1,112 @@
+#include "app/serve.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "app/admin_token.h"
+#include "app/signing_key.h"
+#include "app/workers.h"
+#include "exports/exporter.h"
+#include "http/server.h"
+#include "projections/projector.h"
+#include "projections/read_model.h"
+#include "storage/database.h"
+#include "storage/rocks_log.h"
+
+namespace kl::app {
+
+int RunServe(const ServeConfig& config) {
+  // Block the stop signals in every thread we are about to start; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create the data directory {}: {}", config.data_dir, ec.message());
+    return 1;
+  }
+  ::chmod(config.data_dir.c_str(), 0700);
+
+  std::string token_file;
+  auto admin_hash = LoadAdminTokenHash(config.data_dir, &token_file);
+  if (!admin_hash.ok()) {
+    spdlog::critical("{}", admin_hash.status().message());
+    return 1;
+  }
+  if (!token_file.empty()) spdlog::info("admin token is in {}", token_file);
+
+  auto signer = LoadOrCreateSigningKey(config.data_dir);
+  if (!signer.ok()) {
+    spdlog::critical("{}", signer.status().message());
+    return 1;
+  }
+
+  auto db = storage::Database::Open(config.data_dir + "/db", projections::ColumnFamilies());
+  if (!db.ok()) {
+    spdlog::critical("{}", db.status().message());
+    return 1;
+  }
+  projections::Projector projector(db->get());
+  auto log = storage::RocksLog::Open(db->get(), &projector);
+  if (!log.ok()) {
+    spdlog::critical("refusing to start: {}", log.status().message());
+    return 1;
+  }
+  auto caught_up = projector.CatchUp(**log);
+  if (!caught_up.ok()) {
+    spdlog::critical("refusing to start: projections cannot fold the log: {}", caught_up.status().message());
+    return 1;
+  }
+  if (*caught_up > 0) spdlog::info("projections folded {} events the checkpoint had not seen", *caught_up);
+
+  projections::UsageTracker usage;
+  projections::ReadModel reads(db->get(), &usage);
+  http::Services services;
+  services.log = log->get();
+  services.reads = &reads;
+  if (config.usage_flush_ms > 0) services.usage = &usage;
+  UsageFlusher flusher(**log, reads, usage, std::chrono::milliseconds(std::max(1, config.usage_flush_ms)));
+  ExpirySweeper sweeper(**log, reads, std::chrono::milliseconds(250));
+  if (config.usage_flush_ms > 0) flusher.Start();
+  sweeper.Start();
+  services.admin_token_hash_hex = *admin_hash;
+  services.signer = *signer;
+  exports::Exporter exporter(**log, *signer, config.data_dir + "/exports");
+  services.exporter = &exporter;
+
+  int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  http::Server server(services, http::ServerOptions{config.listen, threads});
+  if (Status s = server.Start(); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  services.ready = true;
+  spdlog::info("keyledger listening on http://{} (log head seq {})", config.listen, (*log)->HeadSeq());
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received signal {}, shutting down", sig);
+  services.ready = false;
+  server.Shutdown();    // stop accepting; in-flight requests end with it
+  flusher.Stop();       // a clean shutdown loses no usage
+  sweeper.Stop();
+  (*log)->Stop();       // every queued append is written and answered
+  if (Status s = (*db)->Close(); !s.ok()) {
+    spdlog::error("closing RocksDB: {}", s.message());
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace kl::app

@@ -1,0 +1,16 @@
+#pragma once
+#include <string>
+
+namespace kl::app {
+
+struct ServeConfig {
+  std::string data_dir = "./keyledger-data";
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;  // 0: one per core
+  int usage_flush_ms = 1000;  // 0: usage recording off (benchmarks only)
+};
+
+// Runs the service until SIGINT/SIGTERM; returns the process exit code.
+int RunServe(const ServeConfig& config);
+
+}  // namespace kl::app

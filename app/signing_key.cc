@@ -1,0 +1,32 @@
+#include "app/signing_key.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace kl::app {
+
+Result<std::shared_ptr<Signer>> LoadOrCreateSigningKey(const std::string& data_dir) {
+  std::string path = data_dir + "/signing.pem";
+  std::ifstream in(path);
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto signer = Signer::FromPrivatePem(ss.str());
+    if (!signer.ok()) return Status(Code::kInternal, path + ": " + signer.status().message());
+    return signer;
+  }
+  auto signer = Signer::Generate();
+  if (!signer.ok()) return signer;
+  std::string pem = (*signer)->PrivatePem();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return Status(Code::kInternal, "cannot create " + path);
+  bool ok = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status(Code::kInternal, "cannot write " + path);
+  return signer;
+}
+
+}  // namespace kl::app

@@ -1,0 +1,59 @@
+// Background workers of `serve`: the usage flusher and the expiry sweeper. Both append through
+// the same log as requests do, as actor "system".
+#pragma once
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "projections/read_model.h"
+#include "projections/usage_tracker.h"
+#include "storage/event_log.h"
+
+namespace kl::app {
+
+// Every `period`, appends one KeyUsed / KeyUseRejected per key with usage since the last flush.
+// Usage events are not fsync'd (SPEC §7); Stop() flushes what is left.
+class UsageFlusher {
+ public:
+  UsageFlusher(storage::EventLog& log, const projections::ReadModel& reads, projections::UsageTracker& usage,
+               std::chrono::milliseconds period);
+  ~UsageFlusher();
+  void Start();
+  void Stop();
+  // One flush now; returns how many events were appended.
+  size_t FlushOnce();
+
+ private:
+  void Loop();
+  storage::EventLog& log_;
+  const projections::ReadModel& reads_;
+  projections::UsageTracker& usage_;
+  std::chrono::milliseconds period_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Appends KeyExpired (actor system) for active keys past expires_at, within `period` of it,
+// including keys that expired while the service was down.
+class ExpirySweeper {
+ public:
+  ExpirySweeper(storage::EventLog& log, const projections::ReadModel& reads, std::chrono::milliseconds period);
+  ~ExpirySweeper();
+  void Start();
+  void Stop();
+  size_t SweepOnce();
+
+ private:
+  void Loop();
+  storage::EventLog& log_;
+  const projections::ReadModel& reads_;
+  std::chrono::milliseconds period_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kl::app

@@ -1,0 +1,43 @@
+#include "domain/base62.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace kl {
+
+static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+std::string Base62Encode(const uint8_t* bytes, size_t n, size_t width) {
+  // Repeated division of the big-endian number by 62; fine for the 32-byte values we encode.
+  std::vector<uint8_t> num(bytes, bytes + n);
+  std::string out;
+  size_t start = 0;
+  while (start < num.size() && num[start] == 0) ++start;
+  while (start < num.size()) {
+    uint32_t rem = 0;
+    for (size_t i = start; i < num.size(); ++i) {
+      uint32_t cur = (rem << 8) | num[i];
+      num[i] = static_cast<uint8_t>(cur / 62);
+      rem = cur % 62;
+    }
+    out.push_back(kAlphabet[rem]);
+    while (start < num.size() && num[start] == 0) ++start;
+  }
+  while (out.size() < width) out.push_back('0');
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::string Base62EncodeU32(uint32_t value, size_t width) {
+  uint8_t be[4] = {static_cast<uint8_t>(value >> 24), static_cast<uint8_t>(value >> 16),
+                   static_cast<uint8_t>(value >> 8), static_cast<uint8_t>(value)};
+  return Base62Encode(be, 4, width);
+}
+
+bool IsBase62(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  });
+}
+
+}  // namespace kl

@@ -1,0 +1,14 @@
+// Base62 with the alphabet 0-9A-Za-z, as SPEC §6 defines for secrets and tokens.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kl {
+
+// `bytes` read as one big-endian unsigned integer, in base62, left-padded with '0' to `width`.
+std::string Base62Encode(const uint8_t* bytes, size_t n, size_t width);
+std::string Base62EncodeU32(uint32_t value, size_t width);
+bool IsBase62(std::string_view s);
+
+}  // namespace kl

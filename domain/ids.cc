@@ -1,0 +1,65 @@
+#include "domain/ids.h"
+
+#include <mutex>
+
+#include "domain/crypto.h"
+
+namespace kl {
+
+static constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+std::string NewUlid(Millis now) {
+  // Monotonic within a millisecond: ids made in the same ms by this process sort in order.
+  static std::mutex mu;
+  static Millis last_ms = -1;
+  static uint8_t last_rand[10];
+  uint8_t rand[10];
+  {
+    std::lock_guard lock(mu);
+    if (now <= last_ms) {
+      now = last_ms;
+      std::copy(last_rand, last_rand + 10, rand);
+      for (int i = 9; i >= 0; --i)
+        if (++rand[i] != 0) break;
+    } else {
+      RandomBytes(rand, sizeof rand);
+    }
+    last_ms = now;
+    std::copy(rand, rand + 10, last_rand);
+  }
+  std::string out(26, '0');
+  uint64_t t = static_cast<uint64_t>(now) & 0xFFFFFFFFFFFFull;
+  for (int i = 9; i >= 0; --i, t >>= 5) out[i] = kCrockford[t & 31];
+  // 80 random bits -> 16 chars of 5 bits.
+  int bit = 0;
+  for (int i = 0; i < 16; ++i) {
+    int v = 0;
+    for (int b = 0; b < 5; ++b, ++bit) v = (v << 1) | ((rand[bit / 8] >> (7 - bit % 8)) & 1);
+    out[10 + i] = kCrockford[v];
+  }
+  return out;
+}
+
+std::string NewId(std::string_view prefix, Millis now) { return std::string(prefix) + "_" + NewUlid(now); }
+
+bool IsId(std::string_view id, std::string_view prefix) {
+  if (id.size() != prefix.size() + 27 || id.substr(0, prefix.size()) != prefix || id[prefix.size()] != '_')
+    return false;
+  std::string_view ulid = id.substr(prefix.size() + 1);
+  if (ulid[0] > '7') return false;
+  for (char c : ulid)
+    if (std::string_view(kCrockford).find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+bool IsOrgSlug(std::string_view id) {
+  if (id.size() < 3 || id.size() > 64) return false;
+  auto ok = [](char c, bool first) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (!first && c == '-');
+  };
+  for (size_t i = 0; i < id.size(); ++i)
+    if (!ok(id[i], i == 0)) return false;
+  return true;
+}
+
+}  // namespace kl

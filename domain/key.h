@@ -1,0 +1,127 @@
+// The API key aggregate: its state, evolve(), the decide() functions of its commands, and the
+// validation decision (SPEC §7) that the hot path calls.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/command.h"
+#include "domain/event.h"
+#include "domain/org.h"
+#include "domain/status.h"
+
+namespace kl {
+
+struct KeyState {
+  std::string id;
+  std::string org_id;
+  std::string name;
+  std::optional<std::string> description;
+  std::string secret_hash_hex;
+  std::string obfuscated_value;
+  std::string prefix;
+  std::string environment;
+  std::vector<std::string> permissions;
+  std::string permission_set;
+  Owner owner;
+  std::optional<std::string> project_id;
+  nlohmann::json metadata = nlohmann::json::object();
+  std::string status = "active";  // as recorded by events: active | revoked | expired
+  Millis created_at = 0;
+  Actor created_by;
+  Millis updated_at = 0;
+  std::optional<Millis> expires_at;
+  std::optional<Millis> revoked_at;
+  std::optional<std::string> revoke_reason;
+  std::optional<Millis> expired_at;
+  std::optional<std::string> rotated_from;
+  std::optional<std::string> rotated_to;
+  std::optional<Millis> last_used_at;
+  std::optional<std::string> last_used_ip;
+  std::optional<std::string> last_used_user_agent;
+  int64_t usage_count = 0;
+  bool enabled = true;
+  std::vector<std::string> ip_allowlist;
+  std::optional<Credits> credits;
+  std::optional<RateLimit> ratelimit;
+  uint64_t version = 0;
+  uint64_t created_seq = 0;  // seq of KeyCreated: orders listings newest first
+
+  // The status as read at `now`: a key past expires_at reads "expired" before KeyExpired exists.
+  std::string StatusAt(Millis now) const;
+  bool HasPermission(const std::string& permission) const;
+};
+
+// Folds one key-stream event. `state` is nullopt before KeyCreated.
+void EvolveKey(std::optional<KeyState>& state, const Event& event);
+
+// The permissions a permission set expands to (SPEC §6); empty for "custom".
+const std::vector<std::string>& PermissionSetScopes(const std::string& set);
+bool IsManagementScope(const std::string& permission);
+
+struct CreateKeyInput {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> permissions;
+  std::optional<std::string> permission_set;
+  std::optional<Owner> owner;
+  std::optional<std::string> project_id;
+  std::optional<std::string> environment;
+  std::optional<std::string> prefix;
+  std::optional<std::string> expires_at;  // RFC 3339 text, checked here
+  std::optional<int64_t> ttl_seconds;
+  std::optional<nlohmann::json> metadata;
+};
+
+struct CreatedKey {
+  std::vector<Event> events;
+  std::string key_id;
+  std::string secret_value;  // plaintext: returned once, never stored
+};
+
+// Checks every rule of SPEC §5 (all violations at once, merged with the caller's type errors),
+// then the org's state (404/402), then issues the secret.
+Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std::string& org_id,
+                                   const CreateKeyInput& in, FieldErrors type_errors, const CommandContext& ctx);
+
+// Revoking a revoked key appends nothing (an empty vector).
+Result<std::vector<Event>> DecideRevokeKey(const KeyState& key, const std::optional<std::string>& reason,
+                                           const CommandContext& ctx);
+Status CheckRevokeReason(const std::optional<std::string>& reason);
+
+struct UpdateKeyInput {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> description;  // null clears
+  std::optional<std::vector<std::string>> permissions;
+  std::optional<std::optional<std::string>> expires_at;   // RFC 3339 text; null clears
+  std::optional<nlohmann::json> metadata;
+  std::optional<uint64_t> if_match;                        // expected version (If-Match)
+};
+// 412 on an If-Match mismatch, 409 on a revoked or expired key, 402 in an inactive org;
+// appends a KeyUpdated carrying only what changed (nothing when nothing changes).
+Result<std::vector<Event>> DecideUpdateKey(const KeyState& key, const OrgState& org, const UpdateKeyInput& in,
+                                           FieldErrors type_errors, const CommandContext& ctx);
+
+inline constexpr int64_t kMaxGraceSeconds = 2592000;
+// KeyCreated for the successor (copying name, permissions, owner, project, metadata,
+// environment, prefix) and KeyRotated on the old key, whose expires_at becomes now + grace.
+Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std::optional<int64_t> grace_seconds,
+                                   FieldErrors type_errors, const CommandContext& ctx);
+
+// KeyExpired once an active key is past expires_at (actor system); nothing otherwise.
+std::vector<Event> DecideExpireKey(const KeyState& key, const CommandContext& ctx);
+
+// The validation codes of SPEC §7/§7a, in the order they are checked.
+enum class ValidationCode {
+  kValid, kMalformed, kNotFound, kTenantInactive, kRevoked, kExpired, kDisabled, kIpNotAllowed,
+  kInsufficientPermissions, kRateLimited, kUsageExceeded,
+};
+const char* ValidationCodeName(ValidationCode code);
+
+// The checks that need only the key and its org (TENANT_INACTIVE..INSUFFICIENT_PERMISSIONS).
+ValidationCode CheckKeyForUse(const KeyState& key, const std::string& org_status, Millis now,
+                              const std::vector<std::string>& required_permissions);
+
+}  // namespace kl

@@ -1,0 +1,20 @@
+// The two hash chains of SPEC §8:
+//   hash     = SHA-256(prev_hash     ‖ C)
+//   org_hash = SHA-256(org_prev_hash ‖ C)
+// where C is the RFC 8785 form of the event's JSON without its four hash fields, and the
+// previous hash is 32 zero bytes before the first event (of the log, or of the org).
+#pragma once
+#include <string>
+
+#include "domain/event.h"
+
+namespace kl::events {
+
+// C, the canonical bytes both chains hash.
+std::string CanonicalBytes(const Event& event);
+// Sets prev_hash, hash, org_prev_hash and org_hash. seq and recorded_at must already be set.
+void Seal(Event& event, const Hash32& prev_hash, const Hash32& org_prev_hash);
+// Recomputes both hashes from the event's own prev fields; true when they match.
+bool VerifySeal(const Event& event);
+
+}  // namespace kl::events

@@ -1,0 +1,394 @@
+#include "events/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "events/events.capnp.h"
+
+namespace kl::events {
+
+namespace s = schema;
+
+namespace {
+
+// ---- writing ------------------------------------------------------------------------------
+void Put(s::OptText::Builder b, const std::optional<std::string>& v) {
+  if (v) b.setValue(*v);
+}
+void Put(s::OptText::Builder b, const std::optional<std::optional<std::string>>& v) {
+  if (!v) return;
+  if (*v) b.setValue(**v);
+  else b.setNull();
+}
+void Put(s::OptInt64::Builder b, const std::optional<Millis>& v) {
+  if (v) b.setValue(*v);
+}
+void Put(s::OptInt64::Builder b, const std::optional<std::optional<Millis>>& v) {
+  if (!v) return;
+  if (*v) b.setValue(**v);
+  else b.setNull();
+}
+template <typename InitFn>
+void PutList(InitFn init, const std::vector<std::string>& v) {
+  auto list = init(static_cast<unsigned>(v.size()));
+  for (size_t i = 0; i < v.size(); ++i) list.set(static_cast<unsigned>(i), v[i]);
+}
+void PutCredits(s::Credits::Builder b, const Credits& c) {
+  b.setRemaining(c.remaining);
+  if (c.refill) {
+    b.setHasRefill(true);
+    b.setRefillAmount(c.refill->amount);
+    b.setRefillInterval(c.refill->interval);
+  }
+}
+void Put(s::OptCredits::Builder b, const std::optional<Credits>& v) {
+  if (v) PutCredits(b.initValue(), *v);
+}
+void Put(s::OptCredits::Builder b, const std::optional<std::optional<Credits>>& v) {
+  if (!v) return;
+  if (*v) PutCredits(b.initValue(), **v);
+  else b.setNull();
+}
+void Put(s::OptRateLimit::Builder b, const std::optional<RateLimit>& v) {
+  if (!v) return;
+  auto r = b.initValue();
+  r.setLimit(v->limit);
+  r.setWindowMs(v->window_ms);
+}
+void Put(s::OptRateLimit::Builder b, const std::optional<std::optional<RateLimit>>& v) {
+  if (!v) return;
+  if (*v) Put(b, *v);
+  else b.setNull();
+}
+
+struct PayloadWriter {
+  s::Event::Payload::Builder p;
+  void operator()(const OrgCreated& d) {
+    auto b = p.initOrgCreated();
+    b.setName(d.name);
+    b.setStatus(d.status);
+  }
+  void operator()(const OrgUpdated& d) {
+    auto b = p.initOrgUpdated();
+    Put(b.initName(), d.name);
+    Put(b.initStatus(), d.status);
+  }
+  void operator()(const KeyCreated& d) {
+    auto b = p.initKeyCreated();
+    b.setName(d.name);
+    Put(b.initDescription(), d.description);
+    b.setSecretHashHex(d.secret_hash_hex);
+    b.setObfuscatedValue(d.obfuscated_value);
+    b.setPrefix(d.prefix);
+    b.setEnvironment(d.environment);
+    PutList([&](unsigned n) { return b.initPermissions(n); }, d.permissions);
+    b.setPermissionSet(d.permission_set);
+    auto o = b.initOwner();
+    o.setType(d.owner.type);
+    o.setId(d.owner.id);
+    Put(b.initProjectId(), d.project_id);
+    b.setMetadataJson(d.metadata.dump());
+    Put(b.initExpiresAt(), d.expires_at);
+    Put(b.initRotatedFrom(), d.rotated_from);
+    b.setEnabled(d.enabled);
+    PutList([&](unsigned n) { return b.initIpAllowlist(n); }, d.ip_allowlist);
+    Put(b.initCredits(), d.credits);
+    Put(b.initRatelimit(), d.ratelimit);
+    Put(b.initIdempotencyKeySha256(), d.idempotency_key_sha256);
+    Put(b.initRequestSha256(), d.request_sha256);
+  }
+  void operator()(const KeyUpdated& d) {
+    auto b = p.initKeyUpdated();
+    Put(b.initName(), d.name);
+    Put(b.initDescription(), d.description);
+    if (d.permissions) PutList([&](unsigned n) { return b.initPermissions().initValue(n); }, *d.permissions);
+    Put(b.initExpiresAt(), d.expires_at);
+    if (d.metadata) b.initMetadataJson().setValue(d.metadata->dump());
+    if (d.ip_allowlist) PutList([&](unsigned n) { return b.initIpAllowlist().initValue(n); }, *d.ip_allowlist);
+    Put(b.initCredits(), d.credits);
+    Put(b.initRatelimit(), d.ratelimit);
+  }
+  void operator()(const KeyUsed& d) {
+    auto b = p.initKeyUsed();
+    b.setCount(d.count);
+    b.setFirstAt(d.first_at);
+    b.setLastAt(d.last_at);
+    b.setIp(d.ip);
+    b.setUserAgent(d.user_agent);
+    b.setCreditsSpent(d.credits_spent);
+  }
+  void operator()(const KeyUseRejected& d) {
+    auto b = p.initKeyUseRejected();
+    b.setCode(d.code);
+    b.setCount(d.count);
+    b.setFirstAt(d.first_at);
+    b.setLastAt(d.last_at);
+    b.setIp(d.ip);
+    b.setUserAgent(d.user_agent);
+  }
+  void operator()(const KeyRevoked& d) { Put(p.initKeyRevoked().initReason(), d.reason); }
+  void operator()(const KeyExpired& d) { p.initKeyExpired().setExpiresAt(d.expires_at); }
+  void operator()(const KeyRotated& d) {
+    auto b = p.initKeyRotated();
+    b.setNewKeyId(d.new_key_id);
+    b.setGraceUntil(d.grace_until);
+  }
+  void operator()(const KeyDisabled& d) { Put(p.initKeyDisabled().initReason(), d.reason); }
+  void operator()(const KeyEnabled& d) { Put(p.initKeyEnabled().initReason(), d.reason); }
+  void operator()(const KeyCreditsRefilled& d) {
+    auto b = p.initKeyCreditsRefilled();
+    b.setAmount(d.amount);
+    b.setRemaining(d.remaining);
+  }
+  void operator()(const KeyExpiringSoon& d) {
+    auto b = p.initKeyExpiringSoon();
+    b.setExpiresAt(d.expires_at);
+    b.setWindow(d.window);
+  }
+  void operator()(const KeyCreditsLow& d) {
+    auto b = p.initKeyCreditsLow();
+    b.setRemaining(d.remaining);
+    b.setThreshold(d.threshold);
+  }
+  void operator()(const KeyLeakReported& d) {
+    auto b = p.initKeyLeakReported();
+    b.setUrl(d.url);
+    b.setSource(d.source);
+  }
+  void operator()(const WebhookCreated& d) {
+    auto b = p.initWebhookCreated();
+    b.setWebhookId(d.webhook_id);
+    b.setUrl(d.url);
+    PutList([&](unsigned n) { return b.initEventTypes(n); }, d.event_types);
+    Put(b.initDescription(), d.description);
+    b.setSecretHashHex(d.secret_hash_hex);
+  }
+  void operator()(const WebhookDeleted& d) { p.initWebhookDeleted().setWebhookId(d.webhook_id); }
+  void operator()(const WebhookDisabled& d) {
+    auto b = p.initWebhookDisabled();
+    b.setWebhookId(d.webhook_id);
+    b.setReason(d.reason);
+  }
+  void operator()(const ExportCreated& d) {
+    auto b = p.initExportCreated();
+    b.setExportId(d.export_id);
+    b.setFormat(d.format);
+    Put(b.initFrom(), d.from);
+    Put(b.initTo(), d.to);
+    b.setEventCount(d.event_count);
+    b.setFirstSeq(d.first_seq);
+    b.setLastSeq(d.last_seq);
+    b.setFileSha256(d.file_sha256);
+  }
+};
+
+// ---- reading ------------------------------------------------------------------------------
+std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+std::optional<std::string> Opt(s::OptText::Reader r) {
+  if (r.isValue()) return Str(r.getValue());
+  return std::nullopt;
+}
+std::optional<std::optional<std::string>> Tri(s::OptText::Reader r) {
+  if (r.isValue()) return std::optional<std::string>(Str(r.getValue()));
+  if (r.isNull()) return std::optional<std::string>();
+  return std::nullopt;
+}
+std::optional<Millis> Opt(s::OptInt64::Reader r) {
+  if (r.isValue()) return r.getValue();
+  return std::nullopt;
+}
+std::optional<std::optional<Millis>> Tri(s::OptInt64::Reader r) {
+  if (r.isValue()) return std::optional<Millis>(r.getValue());
+  if (r.isNull()) return std::optional<Millis>();
+  return std::nullopt;
+}
+std::vector<std::string> List(capnp::List<capnp::Text>::Reader l) {
+  std::vector<std::string> out;
+  out.reserve(l.size());
+  for (auto t : l) out.push_back(Str(t));
+  return out;
+}
+Credits GetCredits(s::Credits::Reader r) {
+  Credits c;
+  c.remaining = r.getRemaining();
+  if (r.getHasRefill()) c.refill = CreditRefill{r.getRefillAmount(), Str(r.getRefillInterval())};
+  return c;
+}
+std::optional<std::optional<Credits>> Tri(s::OptCredits::Reader r) {
+  if (r.isValue()) return std::optional<Credits>(GetCredits(r.getValue()));
+  if (r.isNull()) return std::optional<Credits>();
+  return std::nullopt;
+}
+std::optional<std::optional<RateLimit>> Tri(s::OptRateLimit::Reader r) {
+  if (r.isValue()) return std::optional<RateLimit>(RateLimit{r.getValue().getLimit(), r.getValue().getWindowMs()});
+  if (r.isNull()) return std::optional<RateLimit>();
+  return std::nullopt;
+}
+template <typename T>
+std::optional<T> Flat(std::optional<std::optional<T>> v) {
+  return v ? *v : std::nullopt;
+}
+nlohmann::json ParseMetadata(capnp::Text::Reader t) {
+  auto j = nlohmann::json::parse(Str(t), nullptr, false);
+  if (j.is_discarded()) throw std::runtime_error("stored metadata is not JSON");
+  return j;
+}
+
+EventData ReadPayload(s::Event::Payload::Reader p) {
+  switch (p.which()) {
+    case s::Event::Payload::ORG_CREATED: {
+      auto r = p.getOrgCreated();
+      return OrgCreated{Str(r.getName()), Str(r.getStatus())};
+    }
+    case s::Event::Payload::ORG_UPDATED: {
+      auto r = p.getOrgUpdated();
+      return OrgUpdated{Opt(r.getName()), Opt(r.getStatus())};
+    }
+    case s::Event::Payload::KEY_CREATED: {
+      auto r = p.getKeyCreated();
+      KeyCreated d;
+      d.name = Str(r.getName());
+      d.description = Opt(r.getDescription());
+      d.secret_hash_hex = Str(r.getSecretHashHex());
+      d.obfuscated_value = Str(r.getObfuscatedValue());
+      d.prefix = Str(r.getPrefix());
+      d.environment = Str(r.getEnvironment());
+      d.permissions = List(r.getPermissions());
+      d.permission_set = Str(r.getPermissionSet());
+      d.owner = Owner{Str(r.getOwner().getType()), Str(r.getOwner().getId())};
+      d.project_id = Opt(r.getProjectId());
+      d.metadata = ParseMetadata(r.getMetadataJson());
+      d.expires_at = Opt(r.getExpiresAt());
+      d.rotated_from = Opt(r.getRotatedFrom());
+      d.enabled = r.getEnabled();
+      d.ip_allowlist = List(r.getIpAllowlist());
+      d.credits = Flat(Tri(r.getCredits()));
+      d.ratelimit = Flat(Tri(r.getRatelimit()));
+      d.idempotency_key_sha256 = Opt(r.getIdempotencyKeySha256());
+      d.request_sha256 = Opt(r.getRequestSha256());
+      return d;
+    }
+    case s::Event::Payload::KEY_UPDATED: {
+      auto r = p.getKeyUpdated();
+      KeyUpdated d;
+      d.name = Opt(r.getName());
+      d.description = Tri(r.getDescription());
+      if (r.getPermissions().isValue()) d.permissions = List(r.getPermissions().getValue());
+      d.expires_at = Tri(r.getExpiresAt());
+      if (r.getMetadataJson().isValue()) d.metadata = ParseMetadata(r.getMetadataJson().getValue());
+      if (r.getIpAllowlist().isValue()) d.ip_allowlist = List(r.getIpAllowlist().getValue());
+      d.credits = Tri(r.getCredits());
+      d.ratelimit = Tri(r.getRatelimit());
+      return d;
+    }
+    case s::Event::Payload::KEY_USED: {
+      auto r = p.getKeyUsed();
+      return KeyUsed{r.getCount(), r.getFirstAt(), r.getLastAt(), Str(r.getIp()), Str(r.getUserAgent()),
+                     r.getCreditsSpent()};
+    }
+    case s::Event::Payload::KEY_USE_REJECTED: {
+      auto r = p.getKeyUseRejected();
+      return KeyUseRejected{Str(r.getCode()), r.getCount(), r.getFirstAt(), r.getLastAt(), Str(r.getIp()),
+                            Str(r.getUserAgent())};
+    }
+    case s::Event::Payload::KEY_REVOKED: return KeyRevoked{Opt(p.getKeyRevoked().getReason())};
+    case s::Event::Payload::KEY_EXPIRED: return KeyExpired{p.getKeyExpired().getExpiresAt()};
+    case s::Event::Payload::KEY_ROTATED:
+      return KeyRotated{Str(p.getKeyRotated().getNewKeyId()), p.getKeyRotated().getGraceUntil()};
+    case s::Event::Payload::KEY_DISABLED: return KeyDisabled{Opt(p.getKeyDisabled().getReason())};
+    case s::Event::Payload::KEY_ENABLED: return KeyEnabled{Opt(p.getKeyEnabled().getReason())};
+    case s::Event::Payload::KEY_CREDITS_REFILLED:
+      return KeyCreditsRefilled{p.getKeyCreditsRefilled().getAmount(), p.getKeyCreditsRefilled().getRemaining()};
+    case s::Event::Payload::KEY_EXPIRING_SOON:
+      return KeyExpiringSoon{p.getKeyExpiringSoon().getExpiresAt(), Str(p.getKeyExpiringSoon().getWindow())};
+    case s::Event::Payload::KEY_CREDITS_LOW:
+      return KeyCreditsLow{p.getKeyCreditsLow().getRemaining(), p.getKeyCreditsLow().getThreshold()};
+    case s::Event::Payload::KEY_LEAK_REPORTED:
+      return KeyLeakReported{Str(p.getKeyLeakReported().getUrl()), Str(p.getKeyLeakReported().getSource())};
+    case s::Event::Payload::WEBHOOK_CREATED: {
+      auto r = p.getWebhookCreated();
+      return WebhookCreated{Str(r.getWebhookId()), Str(r.getUrl()), List(r.getEventTypes()), Opt(r.getDescription()),
+                            Str(r.getSecretHashHex())};
+    }
+    case s::Event::Payload::WEBHOOK_DELETED: return WebhookDeleted{Str(p.getWebhookDeleted().getWebhookId())};
+    case s::Event::Payload::WEBHOOK_DISABLED:
+      return WebhookDisabled{Str(p.getWebhookDisabled().getWebhookId()), Str(p.getWebhookDisabled().getReason())};
+    case s::Event::Payload::EXPORT_CREATED: {
+      auto r = p.getExportCreated();
+      return ExportCreated{Str(r.getExportId()), Str(r.getFormat()), Opt(r.getFrom()), Opt(r.getTo()),
+                           r.getEventCount(), r.getFirstSeq(), r.getLastSeq(), Str(r.getFileSha256())};
+    }
+  }
+  throw std::runtime_error("unknown event type (written by a newer keyledger?)");
+}
+
+Hash32 GetHash(capnp::Data::Reader d) {
+  if (d.size() != 32) throw std::runtime_error("a stored hash is not 32 bytes");
+  Hash32 h;
+  std::memcpy(h.data(), d.begin(), 32);
+  return h;
+}
+
+}  // namespace
+
+std::string Encode(const Event& e) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<s::Event>();
+  b.setSeq(e.seq);
+  b.setRecordedAt(e.recorded_at);
+  b.setPrevHash(capnp::Data::Reader(e.prev_hash.data(), 32));
+  b.setHash(capnp::Data::Reader(e.hash.data(), 32));
+  b.setOrgPrevHash(capnp::Data::Reader(e.org_prev_hash.data(), 32));
+  b.setOrgHash(capnp::Data::Reader(e.org_hash.data(), 32));
+  b.setId(e.id);
+  b.setOrgId(e.org_id);
+  Put(b.initKeyId(), e.key_id);
+  b.setStreamVersion(e.stream_version);
+  auto a = b.initActor();
+  a.setType(e.actor.type);
+  a.setId(e.actor.id);
+  b.setRequestId(e.request_id);
+  std::visit(PayloadWriter{b.initPayload()}, e.data);
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+Result<Event> Decode(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
+    return Status(Code::kInternal, "an encoded event must be a whole number of 8-byte words");
+  // RocksDB values carry no alignment guarantee; Cap'n Proto readers need word alignment.
+  kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = 1 << 20;  // 8 MiB: far above any real event
+  options.nestingLimit = 16;
+  try {
+    capnp::FlatArrayMessageReader reader(aligned.asPtr(), options);
+    auto r = reader.getRoot<s::Event>();
+    Event e;
+    e.seq = r.getSeq();
+    e.recorded_at = r.getRecordedAt();
+    e.prev_hash = GetHash(r.getPrevHash());
+    e.hash = GetHash(r.getHash());
+    e.org_prev_hash = GetHash(r.getOrgPrevHash());
+    e.org_hash = GetHash(r.getOrgHash());
+    e.id = Str(r.getId());
+    e.org_id = Str(r.getOrgId());
+    e.key_id = Opt(r.getKeyId());
+    e.stream_version = r.getStreamVersion();
+    e.actor = Actor{Str(r.getActor().getType()), Str(r.getActor().getId())};
+    e.request_id = Str(r.getRequestId());
+    e.data = ReadPayload(r.getPayload());
+    return e;
+  } catch (const kj::Exception& ex) {
+    return Status(Code::kInternal, std::string("event does not decode: ") + ex.getDescription().cStr());
+  } catch (const std::exception& ex) {
+    return Status(Code::kInternal, std::string("event does not decode: ") + ex.what());
+  }
+}
+
+}  // namespace kl::events

@@ -1,0 +1,17 @@
+// The stored encoding of an event: one Cap'n Proto message (events.capnp), envelope and
+// typed payload, including the log-assigned seq, recorded_at and the four hashes.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "domain/event.h"
+#include "domain/status.h"
+
+namespace kl::events {
+
+std::string Encode(const Event& event);
+// Decodes bytes read back from disk (or anywhere): copies them into a word-aligned buffer and
+// reads with bounded ReaderOptions; never throws, garbage yields a kInternal status.
+Result<Event> Decode(std::string_view bytes);
+
+}  // namespace kl::events

@@ -1,0 +1,19 @@
+// Offline verification of an export (SPEC §10): the manifest's signature, the file's hash and
+// count, and every chain link in the file. Needs nothing but the two files (and optionally
+// the public key the auditor trusts).
+#pragma once
+#include <optional>
+#include <string>
+
+namespace kl::exports {
+
+struct VerifyOutcome {
+  bool ok = false;
+  std::string message;        // where and why it failed, or a summary
+  std::string public_key_id;  // of the key the signature was checked against
+};
+
+VerifyOutcome VerifyExport(const std::string& file_path, const std::string& manifest_path,
+                           const std::optional<std::string>& trusted_public_key_pem);
+
+}  // namespace kl::exports

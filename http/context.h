@@ -1,0 +1,48 @@
+// One request as the routes see it: copied out of Pistache so routes are plain C++ and can
+// finish on another thread (the log's writer) after the handler has returned.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/reply.h"
+
+namespace kl::http {
+
+struct Principal {
+  enum class Kind { kNone, kAdmin, kApiKey } kind = Kind::kNone;
+  std::string key_id;  // for kApiKey
+  std::string org_id;  // for kApiKey: the only org it may act on
+  std::vector<std::string> permissions;
+};
+
+struct RequestContext {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> params;  // path parameters ({org}, {id})
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+  std::string request_id;
+  std::string peer_ip;
+  Principal principal;
+
+  std::optional<std::string> Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  std::optional<std::string> Query(const std::string& name) const {
+    auto it = query.find(name);
+    return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  const std::string& Param(const std::string& name) const { return params.at(name); }
+};
+
+// Sends the reply; callable from any thread, exactly once.
+using Respond = std::function<void(Reply)>;
+using RouteHandler = std::function<void(std::shared_ptr<RequestContext>, Respond)>;
+
+}  // namespace kl::http

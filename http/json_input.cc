@@ -1,0 +1,129 @@
+#include "http/json_input.h"
+
+#include <charconv>
+
+namespace kl::http {
+
+using nlohmann::json;
+
+static bool IsJsonMediaType(const std::string& ct) {
+  std::string t;
+  for (char c : ct) {
+    if (c == ';') break;
+    if (c != ' ' && c != '\t') t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return t == "application/json";
+}
+
+Result<json> ParseJsonBody(const std::string& body, const std::optional<std::string>& content_type,
+                           bool allow_empty) {
+  if (body.size() > kMaxBodyBytes) return Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB");
+  if (body.empty() && allow_empty) return json::object();
+  if (!content_type || !IsJsonMediaType(*content_type))
+    return Status(Code::kUnsupportedMediaType, "the body must be sent as Content-Type: application/json");
+  // Depth guard before parsing: nlohmann's parser recurses, so hostile nesting must stop here.
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > 32) return Status(Code::kMalformedJson, "the JSON nests too deeply");
+    } else if (c == '}' || c == ']') --depth;
+  }
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Status(Code::kMalformedJson, "the body is not valid JSON (UTF-8)");
+  return parsed;
+}
+
+std::optional<std::string> FieldReader::String(const char* name) {
+  auto it = obj_.find(name);
+  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    errors_[name] = "must be a string";
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::optional<std::optional<std::string>> FieldReader::NullableString(const char* name) {
+  auto it = obj_.find(name);
+  if (it == obj_.end()) return std::nullopt;
+  if (it->is_null()) return std::optional<std::string>{};
+  if (!it->is_string()) {
+    errors_[name] = "must be a string or null";
+    return std::nullopt;
+  }
+  return std::optional<std::string>{it->get<std::string>()};
+}
+
+std::optional<int64_t> FieldReader::Integer(const char* name) {
+  auto it = obj_.find(name);
+  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_unsigned()) {
+    errors_[name] = "is out of range";
+    return std::nullopt;
+  }
+  if (it->is_number_float()) {
+    double d = it->get<double>();
+    if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e18 && d < 9e18) return static_cast<int64_t>(d);
+  }
+  errors_[name] = "must be an integer";
+  return std::nullopt;
+}
+
+std::optional<bool> FieldReader::Bool(const char* name) {
+  auto it = obj_.find(name);
+  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) {
+    errors_[name] = "must be a boolean";
+    return std::nullopt;
+  }
+  return it->get<bool>();
+}
+
+std::optional<std::vector<std::string>> FieldReader::StringArray(const char* name) {
+  auto it = obj_.find(name);
+  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_array()) {
+    errors_[name] = "must be an array of strings";
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string()) {
+      errors_[name] = "must be an array of strings";
+      return std::nullopt;
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<json> FieldReader::Object(const char* name) {
+  auto it = obj_.find(name);
+  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors_[name] = "must be an object";
+    return std::nullopt;
+  }
+  return *it;
+}
+
+Result<std::optional<int64_t>> QueryInt(const std::optional<std::string>& raw, const char* name, int64_t min,
+                                        int64_t max) {
+  if (!raw) return std::optional<int64_t>{};
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || p != raw->data() + raw->size() || raw->empty() || v < min || v > max)
+    return Status::Validation({{name, "must be an integer in " + std::to_string(min) + ".." + std::to_string(max)}});
+  return std::optional<int64_t>{v};
+}
+
+}  // namespace kl::http

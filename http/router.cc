@@ -1,0 +1,54 @@
+#include "http/router.h"
+
+namespace kl::http {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : path) {
+    if (c == '/') {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+void Router::Add(const std::string& method, const std::string& pattern, RouteHandler handler) {
+  routes_.push_back(Route{method, pattern, SplitPath(pattern), std::move(handler)});
+}
+
+Router::Match Router::Find(RequestContext& ctx) const {
+  Match m;
+  auto segs = SplitPath(ctx.path);
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const std::string& p = r.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') params[p.substr(1, p.size() - 2)] = segs[i];
+      else ok = (p == segs[i]);
+    }
+    if (!ok) continue;
+    m.path_known = true;
+    if (r.method == ctx.method) {
+      m.handler = &r.handler;
+      m.pattern = r.pattern;
+      ctx.params = std::move(params);
+      return m;
+    }
+  }
+  return m;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+}  // namespace kl::http

@@ -1,0 +1,33 @@
+// Route registration, one function per resource family.
+#pragma once
+#include "http/router.h"
+#include "http/services.h"
+#include "domain/key.h"
+
+namespace kl::http {
+
+void RegisterHealthRoutes(Router& router, Services& services);
+void RegisterOrgRoutes(Router& router, Services& services);
+void RegisterKeyRoutes(Router& router, Services& services);
+void RegisterValidationRoutes(Router& router, Services& services);
+void RegisterEventRoutes(Router& router, Services& services);
+void RegisterLedgerRoutes(Router& router, Services& services);
+void RegisterHistoryRoutes(Router& router, Services& services);
+void RegisterExportRoutes(Router& router, Services& services);
+
+// The key folded from its own stream up to ?as_of / ?as_of_seq (nullopt: it did not exist yet).
+Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, const std::string& key_id,
+                                        const RequestContext& ctx, Millis* as_of_time);
+
+inline void RegisterAllRoutes(Router& router, Services& services) {
+  RegisterHealthRoutes(router, services);
+  RegisterOrgRoutes(router, services);
+  RegisterKeyRoutes(router, services);
+  RegisterValidationRoutes(router, services);
+  RegisterEventRoutes(router, services);
+  RegisterLedgerRoutes(router, services);
+  RegisterHistoryRoutes(router, services);
+  RegisterExportRoutes(router, services);
+}
+
+}  // namespace kl::http

@@ -1,0 +1,223 @@
+#include "domain/key.h"
+#include "domain/time.h"
+#include "http/command_runner.h"
+#include "http/render.h"
+#include "http/route_helpers.h"
+#include "http/routes.h"
+
+namespace kl::http {
+
+using nlohmann::json;
+
+static Result<CreateKeyInput> ReadCreateKey(const json& body, FieldErrors& errors) {
+  FieldReader f(body);
+  CreateKeyInput in;
+  in.name = f.String("name");
+  in.description = f.String("description");
+  in.permissions = f.StringArray("permissions");
+  in.permission_set = f.String("permission_set");
+  if (auto owner = f.Object("owner")) {
+    FieldReader o(*owner);
+    auto type = o.String("type");
+    auto id = o.String("id");
+    for (auto& [k, v] : o.errors()) errors["owner." + k] = v;
+    if (!type) errors["owner.type"] = "is required";
+    if (!id) errors["owner.id"] = "is required";
+    if (type && id) in.owner = Owner{*type, *id};
+  }
+  in.project_id = f.String("project_id");
+  in.environment = f.String("environment");
+  in.prefix = f.String("prefix");
+  in.expires_at = f.String("expires_at");
+  in.ttl_seconds = f.Integer("ttl_seconds");
+  if (f.Has("metadata") && !(*body.find("metadata")).is_null()) {
+    in.metadata = f.Object("metadata");
+  }
+  for (auto& [k, v] : f.errors()) errors[k] = v;
+  return in;
+}
+
+// Both org and key come from the path; a key of another org reads as not found.
+static std::optional<KeyState> KeyInOrg(Services& s, const std::string& org, const std::string& id) {
+  auto key = s.reads->GetKey(id);
+  if (!key || key->org_id != org) return std::nullopt;
+  return key;
+}
+
+void RegisterKeyRoutes(Router& router, Services& s) {
+  router.Add("POST", "/v1/orgs/{org}/api-keys", Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
+    auto body = JsonBody(*ctx);
+    if (!body.ok()) return respond(Fail(body.status(), *ctx));
+    if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
+    FieldErrors type_errors;
+    auto in = ReadCreateKey(*body, type_errors);
+    CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
+    // The plaintext lives only in this closure until the response is sent.
+    auto secret = std::make_shared<std::string>();
+    RunCommand(
+        *s.log,
+        [&s, org_id, in = in.value(), type_errors, cc, secret]() -> Result<std::vector<Event>> {
+          auto created = DecideCreateKey(s.reads->GetOrg(org_id), org_id, in, type_errors, cc);
+          if (!created.ok()) return created.status();
+          *secret = std::move(created->secret_value);
+          return std::move(created->events);
+        },
+        [&s, ctx, respond, secret, org_id](Result<std::vector<Event>> r) {
+          if (!r.ok()) return respond(Fail(r.status(), *ctx));
+          std::optional<KeyState> key;
+          for (const Event& e : r.value()) EvolveKey(key, e);
+          Reply reply = Reply::Json(201, {{"api_key", RenderKey(*key, NowMillis())}, {"value", *secret}});
+          reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
+          respond(std::move(reply));
+        });
+  }));
+
+  router.Add("GET", "/v1/orgs/{org}/api-keys", Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
+    auto p = ReadListParams(*ctx, 20, 100);
+    if (!p.ok()) return respond(Fail(p.status(), *ctx));
+    projections::KeyFilter filter;
+    FieldErrors errors;
+    if (auto st = ctx->Query("status")) {
+      if (*st != "active" && *st != "revoked" && *st != "expired" && *st != "all")
+        errors["status"] = "must be one of active, revoked, expired, all";
+      filter.status = *st;
+    }
+    if (auto env = ctx->Query("environment")) {
+      if (*env != "live" && *env != "test") errors["environment"] = "must be live or test";
+      filter.environment = *env;
+    }
+    filter.owner_id = ctx->Query("owner_id");
+    filter.project_id = ctx->Query("project_id");
+    if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
+    if (!s.reads->GetOrg(org_id)) return respond(Fail(Status(Code::kNotFound, "organization not found"), *ctx));
+    Millis now = NowMillis();
+    auto page = s.reads->ListKeys(org_id, filter, p->cursor, p->limit, now);
+    if (!page.ok()) return respond(Fail(page.status(), *ctx));
+    json data = json::array();
+    for (const auto& k : page->items) data.push_back(RenderKey(k, now));
+    respond(Reply::Json(200, {{"data", data},
+                              {"next_cursor", page->next_cursor ? json(*page->next_cursor) : json(nullptr)}}));
+  }));
+
+  router.Add("GET", "/v1/orgs/{org}/api-keys/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
+    if (ctx->Query("as_of") || ctx->Query("as_of_seq")) {
+      Millis at = 0;
+      auto past = KeyAsOf(s, org_id, ctx->Param("id"), *ctx, &at);
+      if (!past.ok()) return respond(Fail(past.status(), *ctx));
+      if (!*past) return respond(Fail(Status(Code::kNotFound, "the key did not exist at that point"), *ctx));
+      return respond(Reply::Json(200, RenderKey(**past, at)));
+    }
+    auto key = KeyInOrg(s, org_id, ctx->Param("id"));
+    if (!key) return respond(Fail(Status(Code::kNotFound, "api key not found"), *ctx));
+    respond(Reply::Json(200, RenderKey(*key, NowMillis())));
+  }));
+
+  router.Add("PATCH", "/v1/orgs/{org}/api-keys/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    const std::string key_id = ctx->Param("id");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
+    auto body = JsonBody(*ctx);
+    if (!body.ok()) return respond(Fail(body.status(), *ctx));
+    if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
+    FieldReader f(*body);
+    UpdateKeyInput in;
+    in.name = f.String("name");
+    in.description = f.NullableString("description");
+    in.permissions = f.StringArray("permissions");
+    in.expires_at = f.NullableString("expires_at");
+    in.metadata = f.Object("metadata");
+    FieldErrors type_errors = f.errors();
+    if (auto if_match = ctx->Header("if-match")) {
+      std::string v = *if_match;
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);  // an ETag-style quote
+      auto parsed = QueryInt(v, "If-Match", 0, INT64_MAX);
+      if (!parsed.ok()) return respond(Fail(Status::Validation({{"If-Match", "must be the key's version"}}), *ctx));
+      in.if_match = static_cast<uint64_t>(**parsed);
+    }
+    CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
+    RunCommand(
+        *s.log,
+        [&s, org_id, key_id, in, type_errors, cc]() -> Result<std::vector<Event>> {
+          auto key = KeyInOrg(s, org_id, key_id);
+          if (!key) return Status(Code::kNotFound, "api key not found");
+          auto org = s.reads->GetOrg(org_id);
+          if (!org) return Status(Code::kNotFound, "organization not found");
+          return DecideUpdateKey(*key, *org, in, type_errors, cc);
+        },
+        [&s, ctx, respond, org_id, key_id](Result<std::vector<Event>> r) {
+          if (!r.ok()) return respond(Fail(r.status(), *ctx));
+          auto key = KeyInOrg(s, org_id, key_id);
+          if (!key) return respond(Fail(Status(Code::kNotFound, "api key not found"), *ctx));
+          respond(Reply::Json(200, RenderKey(*key, NowMillis())));
+        });
+  }));
+
+  router.Add("POST", "/v1/orgs/{org}/api-keys/{id}/rotate", Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    const std::string key_id = ctx->Param("id");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
+    auto body = JsonBody(*ctx, /*allow_empty=*/true);
+    if (!body.ok()) return respond(Fail(body.status(), *ctx));
+    if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
+    FieldReader f(*body);
+    auto grace = f.Integer("grace_seconds");
+    FieldErrors type_errors = f.errors();
+    CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
+    auto secret = std::make_shared<std::string>();
+    RunCommand(
+        *s.log,
+        [&s, org_id, key_id, grace, type_errors, cc, secret]() -> Result<std::vector<Event>> {
+          auto key = KeyInOrg(s, org_id, key_id);
+          if (!key) return Status(Code::kNotFound, "api key not found");
+          auto org = s.reads->GetOrg(org_id);
+          if (!org) return Status(Code::kNotFound, "organization not found");
+          auto rotated = DecideRotateKey(*key, *org, grace, type_errors, cc);
+          if (!rotated.ok()) return rotated.status();
+          *secret = std::move(rotated->secret_value);
+          return std::move(rotated->events);
+        },
+        [&s, ctx, respond, secret, org_id](Result<std::vector<Event>> r) {
+          if (!r.ok()) return respond(Fail(r.status(), *ctx));
+          auto key = s.reads->GetKey(*r->front().key_id);
+          if (!key) return respond(Fail(Status(Code::kInternal, "the new key is missing"), *ctx));
+          Reply reply = Reply::Json(201, {{"api_key", RenderKey(*key, NowMillis())}, {"value", *secret}});
+          reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
+          respond(std::move(reply));
+        });
+  }));
+
+  router.Add("DELETE", "/v1/orgs/{org}/api-keys/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    const std::string key_id = ctx->Param("id");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
+    auto body = JsonBody(*ctx, /*allow_empty=*/true);
+    if (!body.ok()) return respond(Fail(body.status(), *ctx));
+    if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
+    FieldReader f(*body);
+    auto reason = f.String("reason");
+    if (!f.errors().empty()) return respond(Fail(Status::Validation(f.errors()), *ctx));
+    if (Status st = CheckRevokeReason(reason); !st.ok()) return respond(Fail(st, *ctx));
+    CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
+    RunCommand(
+        *s.log,
+        [&s, org_id, key_id, reason, cc]() -> Result<std::vector<Event>> {
+          auto key = KeyInOrg(s, org_id, key_id);
+          if (!key) return Status(Code::kNotFound, "api key not found");
+          return DecideRevokeKey(*key, reason, cc);
+        },
+        [&s, ctx, respond, org_id, key_id](Result<std::vector<Event>> r) {
+          if (!r.ok()) return respond(Fail(r.status(), *ctx));
+          auto key = KeyInOrg(s, org_id, key_id);
+          if (!key) return respond(Fail(Status(Code::kNotFound, "api key not found"), *ctx));
+          respond(Reply::Json(200, {{"revoked", true}, {"api_key", RenderKey(*key, NowMillis())}}));
+        });
+  }));
+}
+
+}  // namespace kl::http

@@ -1,0 +1,36 @@
+// The Pistache front door: turns each HTTP request into a RequestContext, dispatches it through
+// the Router, and guarantees one well-formed reply (never a raw exception, never a crash).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "domain/status.h"
+#include "http/router.h"
+#include "http/services.h"
+
+namespace kl::http {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+};
+
+class Server {
+ public:
+  Server(Services& services, ServerOptions options);
+  ~Server();
+  // Binds and starts serving on background threads.
+  Status Start();
+  // Stops accepting and closes connections.
+  void Shutdown();
+  uint16_t Port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Exposed for tests: dispatch one request through the router with full error handling.
+void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond respond);
+
+}  // namespace kl::http

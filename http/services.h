@@ -1,0 +1,25 @@
+// What the routes work with: the log, the read model and the service's configuration.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "domain/signer.h"
+#include "exports/exporter.h"
+
+#include "projections/read_model.h"
+#include "projections/usage_tracker.h"
+#include "storage/event_log.h"
+
+namespace kl::http {
+
+struct Services {
+  storage::EventLog* log = nullptr;
+  projections::ReadModel* reads = nullptr;
+  projections::UsageTracker* usage = nullptr;  // null: usage recording is off
+  std::string admin_token_hash_hex;  // SHA-256 of the admin token; the token itself is not kept
+  std::shared_ptr<Signer> signer;  // signs the ledger head and export manifests
+  exports::Exporter* exporter = nullptr;
+  bool ready = false;
+};
+
+}  // namespace kl::http

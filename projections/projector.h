@@ -1,0 +1,45 @@
+// Folds events into the read models (keys by id / org / secret hash, orgs). It runs inside the
+// log's writer (as its BatchFolder), so every projection write and its checkpoint share the
+// WriteBatch of the events they fold; CatchUp folds whatever the checkpoint has not seen yet.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "storage/batch_folder.h"
+#include "storage/database.h"
+#include "storage/event_log.h"
+
+namespace kl::projections {
+
+inline constexpr const char* kKeysCf = "p_keys";            // key_id -> KeyState
+inline constexpr const char* kKeysByHashCf = "p_key_hash";  // sha256 (32 raw bytes) -> key_id
+inline constexpr const char* kKeysByOrgCf = "p_key_org";    // org '\0' BE64(~created_seq) key_id -> ""
+inline constexpr const char* kKeyExpiryCf = "p_key_exp";   // BE64(expires_at) key_id -> "" (active keys)
+inline constexpr const char* kOrgsCf = "p_orgs";            // org_id -> OrgState
+inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> BE64(seq)
+
+const std::vector<std::string>& ColumnFamilies();
+
+class Projector final : public storage::BatchFolder {
+ public:
+  explicit Projector(storage::Database* db);
+
+  Status Fold(const Event& event, rocksdb::WriteBatchWithIndex& batch) override;
+  uint64_t Checkpoint() const;
+  // Folds every event after the checkpoint, in batches. Returns events folded.
+  Result<uint64_t> CatchUp(const storage::EventLog& log, const std::function<void(uint64_t)>& progress = {});
+
+ private:
+  storage::Database* db_;
+  rocksdb::ColumnFamilyHandle* keys_;
+  rocksdb::ColumnFamilyHandle* by_hash_;
+  rocksdb::ColumnFamilyHandle* by_org_;
+  rocksdb::ColumnFamilyHandle* expiry_;
+  rocksdb::ColumnFamilyHandle* orgs_;
+  rocksdb::ColumnFamilyHandle* meta_;
+};
+
+std::string ExpiryKey(Millis expires_at, const std::string& key_id);
+std::string KeysByOrgKey(const std::string& org_id, uint64_t created_seq, const std::string& key_id);
+
+}  // namespace kl::projections

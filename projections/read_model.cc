@@ -1,0 +1,121 @@
+#include "projections/read_model.h"
+
+#include "domain/crypto.h"
+#include "projections/projector.h"
+#include "projections/state_codec.h"
+
+namespace kl::projections {
+
+ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage)
+    : db_(db),
+      usage_(usage),
+      keys_(db->cf(kKeysCf)),
+      by_hash_(db->cf(kKeysByHashCf)),
+      by_org_(db->cf(kKeysByOrgCf)),
+      expiry_(db->cf(kKeyExpiryCf)),
+      orgs_(db->cf(kOrgsCf)) {}
+
+std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
+  rocksdb::PinnableSlice v;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), keys_, key_id, &v).ok()) return std::nullopt;
+  auto key = DecodeKey(std::string_view(v.data(), v.size()));
+  if (key && usage_) usage_->Overlay(*key);
+  return key;
+}
+
+std::optional<KeyState> ReadModel::GetKeyByHash(const Hash32& h) const {
+  rocksdb::PinnableSlice id;
+  rocksdb::Slice k(reinterpret_cast<const char*>(h.data()), h.size());
+  if (!db_->db()->Get(rocksdb::ReadOptions(), by_hash_, k, &id).ok()) return std::nullopt;
+  return GetKey(id.ToString());
+}
+
+std::optional<OrgState> ReadModel::GetOrg(const std::string& org_id) const {
+  rocksdb::PinnableSlice v;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), orgs_, org_id, &v).ok()) return std::nullopt;
+  return DecodeOrg(std::string_view(v.data(), v.size()));
+}
+
+static bool Matches(const KeyState& k, const KeyFilter& f, Millis now) {
+  if (f.status != "all" && k.StatusAt(now) != f.status) return false;
+  if (f.owner_id && k.owner.id != *f.owner_id) return false;
+  if (f.project_id && k.project_id != *f.project_id) return false;
+  if (f.environment && k.environment != *f.environment) return false;
+  return true;
+}
+
+Result<Page<KeyState>> ReadModel::ListKeys(const std::string& org_id, const KeyFilter& filter,
+                                           const std::optional<std::string>& cursor, size_t limit,
+                                           Millis now) const {
+  // The cursor is the hex of the last returned index entry's suffix (BE64(~seq) + key id).
+  std::string prefix = org_id + '\0';
+  std::string start = prefix;
+  if (cursor) {
+    std::string raw;
+    if (cursor->size() % 2 != 0 || cursor->size() > 256) return Status::Validation({{"cursor", "is not a valid cursor"}});
+    for (size_t i = 0; i < cursor->size(); i += 2) {
+      int v = 0;
+      for (int j = 0; j < 2; ++j) {
+        char c = (*cursor)[i + j];
+        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+        if (d < 0) return Status::Validation({{"cursor", "is not a valid cursor"}});
+        v = v * 16 + d;
+      }
+      raw.push_back(static_cast<char>(v));
+    }
+    start = prefix + raw;
+    start.push_back('\0');  // strictly after the cursor entry
+  }
+  Page<KeyState> page;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), by_org_));
+  std::string last;
+  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string suffix = it->key().ToString().substr(prefix.size());
+    if (suffix.size() <= 8) continue;
+    auto key = GetKey(suffix.substr(8));
+    if (!key || !Matches(*key, filter, now)) continue;
+    if (page.items.size() == limit) {
+      page.next_cursor = ToHex(reinterpret_cast<const uint8_t*>(last.data()), last.size());
+      break;
+    }
+    page.items.push_back(std::move(*key));
+    last = suffix;
+  }
+  if (!it->status().ok()) return storage::FromRocks(it->status(), "list keys");
+  return page;
+}
+
+std::vector<std::string> ReadModel::KeysDueToExpire(Millis now, size_t limit) const {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), expiry_));
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    if (it->key().size() <= 8) continue;
+    if (static_cast<Millis>(storage::DecodeBE64(it->key())) > now) break;
+    out.push_back(it->key().ToString().substr(8));
+  }
+  return out;
+}
+
+Result<Page<OrgState>> ReadModel::ListOrgs(const std::optional<std::string>& cursor, size_t limit) const {
+  Page<OrgState> page;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), orgs_));
+  if (cursor) {
+    it->Seek(*cursor);
+    if (it->Valid() && it->key() == rocksdb::Slice(*cursor)) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); it->Next()) {
+    auto org = DecodeOrg(std::string_view(it->value().data(), it->value().size()));
+    if (!org) continue;
+    if (page.items.size() == limit) {
+      page.next_cursor = page.items.back().id;
+      break;
+    }
+    page.items.push_back(std::move(*org));
+  }
+  if (!it->status().ok()) return storage::FromRocks(it->status(), "list orgs");
+  return page;
+}
+
+}  // namespace kl::projections

@@ -1,0 +1,53 @@
+// Reads of the projected state, for the HTTP layer and the CLIs.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/key.h"
+#include "domain/org.h"
+#include "projections/usage_tracker.h"
+#include "storage/database.h"
+
+namespace kl::projections {
+
+struct KeyFilter {
+  std::string status = "active";  // active | revoked | expired | all
+  std::optional<std::string> owner_id;
+  std::optional<std::string> project_id;
+  std::optional<std::string> environment;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;
+};
+
+class ReadModel {
+ public:
+  // `usage` (optional) overlays usage recorded in memory but not yet folded from KeyUsed.
+  explicit ReadModel(storage::Database* db, const UsageTracker* usage = nullptr);
+
+  std::optional<KeyState> GetKey(const std::string& key_id) const;
+  std::optional<KeyState> GetKeyByHash(const Hash32& secret_hash) const;
+  std::optional<OrgState> GetOrg(const std::string& org_id) const;
+  // Keys of an org, newest first. `cursor` is what a previous page returned; a bad cursor is
+  // a validation error.
+  Result<Page<KeyState>> ListKeys(const std::string& org_id, const KeyFilter& filter,
+                                  const std::optional<std::string>& cursor, size_t limit, Millis now) const;
+  // Active keys whose expires_at <= now, oldest first (for the expiry sweeper).
+  std::vector<std::string> KeysDueToExpire(Millis now, size_t limit) const;
+  Result<Page<OrgState>> ListOrgs(const std::optional<std::string>& cursor, size_t limit) const;
+
+ private:
+  storage::Database* db_;
+  const UsageTracker* usage_;
+  rocksdb::ColumnFamilyHandle* keys_;
+  rocksdb::ColumnFamilyHandle* by_hash_;
+  rocksdb::ColumnFamilyHandle* by_org_;
+  rocksdb::ColumnFamilyHandle* expiry_;
+  rocksdb::ColumnFamilyHandle* orgs_;
+};
+
+}  // namespace kl::projections

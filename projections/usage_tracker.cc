@@ -1,0 +1,111 @@
+#include "projections/usage_tracker.h"
+
+#include <functional>
+
+namespace kl::projections {
+
+void UsageWindow::Add(Millis at, const std::string& new_ip, const std::string& ua, int64_t credits) {
+  if (count == 0 || at < first_at) first_at = at;
+  if (count == 0 || at >= last_at) {
+    last_at = at;
+    ip = new_ip;
+    user_agent = ua;
+  }
+  ++count;
+  credits_spent += credits;
+}
+
+void UsageWindow::Merge(const UsageWindow& o) {
+  if (o.count == 0) return;
+  if (count == 0 || o.first_at < first_at) first_at = o.first_at;
+  if (count == 0 || o.last_at >= last_at) {
+    last_at = o.last_at;
+    ip = o.ip;
+    user_agent = o.user_agent;
+  }
+  count += o.count;
+  credits_spent += o.credits_spent;
+}
+
+UsageTracker::Shard& UsageTracker::ShardOf(const std::string& key_id) const {
+  return shards_[std::hash<std::string>{}(key_id) % kShards];
+}
+
+void UsageTracker::RecordUse(const KeyState& key, Millis at, const std::string& ip, const std::string& ua,
+                             int64_t credits) {
+  Shard& s = ShardOf(key.id);
+  std::lock_guard lock(s.mu);
+  Entry& e = s.entries[key.id];
+  e.pending.key_id = key.id;
+  e.pending.org_id = key.org_id;
+  if (!e.pending.used) e.pending.used.emplace();
+  e.pending.used->Add(at, ip, ua, credits);
+}
+
+void UsageTracker::RecordRejection(const KeyState& key, const std::string& code, Millis at, const std::string& ip,
+                                   const std::string& ua) {
+  Shard& s = ShardOf(key.id);
+  std::lock_guard lock(s.mu);
+  Entry& e = s.entries[key.id];
+  e.pending.key_id = key.id;
+  e.pending.org_id = key.org_id;
+  e.pending.rejected[code].Add(at, ip, ua, 0);
+}
+
+void UsageTracker::Overlay(KeyState& key) const {
+  Shard& s = ShardOf(key.id);
+  std::lock_guard lock(s.mu);
+  auto it = s.entries.find(key.id);
+  if (it == s.entries.end()) return;
+  UsageWindow w;
+  if (it->second.in_flight.used) w.Merge(*it->second.in_flight.used);
+  if (it->second.pending.used) w.Merge(*it->second.pending.used);
+  if (w.count == 0) return;
+  key.usage_count += w.count;
+  if (!key.last_used_at || w.last_at >= *key.last_used_at) {
+    key.last_used_at = w.last_at;
+    key.last_used_ip = w.ip;
+    key.last_used_user_agent = w.user_agent;
+  }
+  if (key.credits) key.credits->remaining = std::max<int64_t>(0, key.credits->remaining - w.credits_spent);
+}
+
+std::vector<KeyUsage> UsageTracker::BeginFlush() {
+  std::vector<KeyUsage> out;
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mu);
+    for (auto& [id, e] : s.entries) {
+      if (!e.pending.used && e.pending.rejected.empty()) continue;
+      if (e.in_flight.used || !e.in_flight.rejected.empty()) continue;  // previous flush still running
+      e.in_flight = std::move(e.pending);
+      e.pending = KeyUsage{id, e.in_flight.org_id, std::nullopt, {}};
+      out.push_back(e.in_flight);
+    }
+  }
+  return out;
+}
+
+void UsageTracker::EndFlush(const KeyUsage& usage, bool appended) {
+  Shard& s = ShardOf(usage.key_id);
+  std::lock_guard lock(s.mu);
+  auto it = s.entries.find(usage.key_id);
+  if (it == s.entries.end()) return;
+  Entry& e = it->second;
+  if (!appended) {  // keep it: the next flush tries again
+    if (e.in_flight.used) {
+      if (!e.pending.used) e.pending.used.emplace();
+      UsageWindow merged = *e.in_flight.used;
+      merged.Merge(*e.pending.used);
+      e.pending.used = merged;
+    }
+    for (auto& [code, w] : e.in_flight.rejected) {
+      UsageWindow merged = w;
+      merged.Merge(e.pending.rejected[code]);
+      e.pending.rejected[code] = merged;
+    }
+  }
+  e.in_flight = KeyUsage{usage.key_id, usage.org_id, std::nullopt, {}};
+  if (!e.pending.used && e.pending.rejected.empty()) s.entries.erase(it);
+}
+
+}  // namespace kl::projections

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs exactly what building and testing keyledger needs on Debian 12. Idempotent.
+set -euo pipefail
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+PKGS=(build-essential cmake pkg-config
+      libpistache-dev librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev
+      nlohmann-json3-dev libcli11-dev zlib1g-dev catch2 libcurl4-openssl-dev curl python3)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

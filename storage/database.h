@@ -1,0 +1,47 @@
+// The RocksDB instance: options (paranoid checks, a WAL recovery mode that refuses corruption
+// but accepts a torn tail) and the column families every layer above asks for by name.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "domain/status.h"
+
+namespace kl::storage {
+
+// Column families owned by storage itself.
+inline constexpr const char* kLogCf = "log";          // BE64(seq) -> Cap'n Proto event
+inline constexpr const char* kStreamsCf = "streams";  // stream '\0' BE64(version) -> BE64(seq)
+inline constexpr const char* kOrgHeadsCf = "org_heads";  // org_id -> last org_hash (32 bytes)
+inline constexpr const char* kMetaCf = "meta";        // small named values (checkpoints)
+
+class Database {
+ public:
+  // Opens (creating if missing) the database in `dir` with storage's column families plus
+  // `extra_cfs` (the projections'). Corruption is reported, never repaired.
+  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::vector<std::string>& extra_cfs);
+  ~Database();
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* cf(const std::string& name) const;
+  // Drops and re-creates column families (used by replay to rebuild projections).
+  Status ResetColumnFamilies(const std::vector<std::string>& names);
+  Status Close();
+
+ private:
+  Database() = default;
+  rocksdb::DB* db_ = nullptr;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
+  rocksdb::ColumnFamilyOptions cf_options_;
+};
+
+// Big-endian 8-byte keys keep RocksDB's bytewise order equal to numeric order.
+std::string EncodeBE64(uint64_t v);
+uint64_t DecodeBE64(const rocksdb::Slice& s);
+
+Status FromRocks(const rocksdb::Status& s, const char* what);
+
+}  // namespace kl::storage

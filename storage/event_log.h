@@ -1,0 +1,52 @@
+// The narrow interface every node's state is folded from: append with expected versions,
+// read a range, wait for new events. The embedded RocksDB log implements it today; a
+// replicated log (e.g. NATS JetStream) can stand in later behind the same calls.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/status.h"
+
+namespace kl::storage {
+
+struct AppendResult {
+  Status status;              // kConflict when a stream moved, kUnavailable when not durable
+  std::vector<Event> events;  // sealed: seq, recorded_at and hashes set
+};
+struct LogHead {
+  uint64_t seq = 0;  // 0: empty log
+  Hash32 hash{};     // zero bytes for the empty log
+  Millis recorded_at = 0;
+};
+
+using AppendCallback = std::function<void(AppendResult)>;
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Appends `events` atomically. Each event's stream_version states the expectation: the first
+  // event of a stream in the batch must be that stream's current version + 1. `durable` events
+  // are fsync'd before `done` runs; `done` runs on the log's writer thread and must be quick.
+  virtual void Append(std::vector<Event> events, bool durable, AppendCallback done) = 0;
+  // Blocking convenience over Append, for CLIs, tests and background workers (not handlers).
+  AppendResult AppendAndWait(std::vector<Event> events, bool durable);
+
+  // Events with seq > after_seq, oldest first, at most `limit`.
+  virtual Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const = 0;
+  // Events of one stream with stream_version > after_version, oldest first.
+  virtual Status ReadStream(const std::string& stream, uint64_t after_version, size_t limit,
+                            std::vector<Event>* out) const = 0;
+  virtual uint64_t HeadSeq() const = 0;
+  virtual LogHead Head() const = 0;
+  // Calls `ready(head)` once the head passes after_seq, or at the deadline (with the head then).
+  // Never blocks the caller.
+  virtual void NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
+                           std::function<void(uint64_t head)> ready) = 0;
+};
+
+}  // namespace kl::storage

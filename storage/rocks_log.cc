@@ -1,0 +1,339 @@
+#include "storage/rocks_log.h"
+
+#include <algorithm>
+
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <spdlog/spdlog.h>
+
+#include "domain/time.h"
+#include "events/chain.h"
+#include "events/codec.h"
+
+namespace kl::storage {
+
+namespace {
+std::string StreamKey(const std::string& stream, uint64_t version) {
+  std::string k = stream;
+  k.push_back('\0');
+  k += EncodeBE64(version);
+  return k;
+}
+constexpr size_t kMaxGroup = 1024;
+}  // namespace
+
+RocksLog::RocksLog(Database* db, BatchFolder* folder)
+    : db_(db),
+      folder_(folder),
+      log_cf_(db->cf(kLogCf)),
+      streams_cf_(db->cf(kStreamsCf)),
+      org_heads_cf_(db->cf(kOrgHeadsCf)) {}
+
+Result<std::unique_ptr<RocksLog>> RocksLog::Open(Database* db, BatchFolder* folder) {
+  auto log = std::unique_ptr<RocksLog>(new RocksLog(db, folder));
+  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), log->log_cf_));
+  it->SeekToLast();
+  if (it->Valid()) {
+    auto ev = events::Decode(std::string_view(it->value().data(), it->value().size()));
+    if (!ev.ok()) return Status(Code::kInternal, "the last log entry does not decode: " + ev.status().message());
+    if (ev->seq != DecodeBE64(it->key()))
+      return Status(Code::kInternal, "the last log entry's seq does not match its key");
+    log->head_seq_ = ev->seq;
+    log->head_hash_ = ev->hash;
+    log->head_recorded_at_ = ev->recorded_at;
+  } else if (!it->status().ok()) {
+    return FromRocks(it->status(), "read log head");
+  }
+  log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
+  log->timer_ = std::thread([l = log.get()] { l->TimerLoop(); });
+  return log;
+}
+
+RocksLog::~RocksLog() { Stop(); }
+
+void RocksLog::Stop() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(waiters_mu_);
+    timer_stopping_ = true;
+  }
+  waiters_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+}
+
+void RocksLog::Append(std::vector<Event> events, bool durable, AppendCallback done) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(events), durable, std::move(done)});
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(AppendResult{Status(Code::kUnavailable, "the log is shutting down"), {}});
+}
+
+void RocksLog::WriterLoop() {
+  for (;;) {
+    std::deque<Pending> group;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    WriteGroup(group);
+  }
+}
+
+uint64_t RocksLog::LoadStreamVersion(const std::string& stream) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  std::string probe = StreamKey(stream, UINT64_MAX);
+  it->SeekForPrev(probe);
+  if (!it->Valid()) return 0;
+  rocksdb::Slice k = it->key();
+  if (k.size() != stream.size() + 9 || std::memcmp(k.data(), stream.data(), stream.size()) != 0 ||
+      k[stream.size()] != '\0')
+    return 0;
+  return DecodeBE64(rocksdb::Slice(k.data() + stream.size() + 1, 8));
+}
+
+Hash32 RocksLog::LoadOrgHead(const std::string& org_id) const {
+  Hash32 h{};
+  std::string v;
+  if (db_->db()->Get(rocksdb::ReadOptions(), org_heads_cf_, org_id, &v).ok() && v.size() == 32)
+    std::copy(v.begin(), v.end(), h.begin());
+  return h;
+}
+
+void RocksLog::WriteGroup(std::deque<Pending>& group) {
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  // Changes this group makes, applied to the caches only once the batch is durable.
+  std::unordered_map<std::string, uint64_t> versions;
+  std::unordered_map<std::string, Hash32> org_heads;
+  uint64_t seq;
+  Hash32 hash;
+  Millis last_recorded;
+  {
+    std::lock_guard lock(head_mu_);
+    seq = head_seq_;
+    hash = head_hash_;
+    last_recorded = head_recorded_at_;
+  }
+  auto version_of = [&](const std::string& stream) -> uint64_t {
+    if (auto it = versions.find(stream); it != versions.end()) return it->second;
+    auto it = stream_versions_.find(stream);
+    if (it == stream_versions_.end()) it = stream_versions_.emplace(stream, LoadStreamVersion(stream)).first;
+    return it->second;
+  };
+  auto org_head_of = [&](const std::string& org) -> Hash32 {
+    if (auto it = org_heads.find(org); it != org_heads.end()) return it->second;
+    auto it = org_heads_.find(org);
+    if (it == org_heads_.end()) it = org_heads_.emplace(org, LoadOrgHead(org)).first;
+    return it->second;
+  };
+
+  std::vector<Status> outcome(group.size());
+  bool any_durable = false;
+  size_t accepted = 0;
+  Millis now = std::max(NowMillis(), last_recorded);  // recorded_at never goes backwards
+  for (size_t i = 0; i < group.size(); ++i) {
+    Pending& p = group[i];
+    // Expectations first: nothing of a conflicting append reaches the batch.
+    std::unordered_map<std::string, uint64_t> expect;
+    bool conflict = false;
+    for (const Event& e : p.events) {
+      std::string stream = e.Stream();
+      uint64_t current = expect.count(stream) ? expect[stream] : version_of(stream);
+      if (e.stream_version != current + 1) conflict = true;
+      expect[stream] = e.stream_version;
+    }
+    if (conflict) {
+      outcome[i] = Status(Code::kConflict, "the resource was changed by a concurrent request; retry");
+      continue;
+    }
+    auto saved_versions = versions;
+    auto saved_org_heads = org_heads;
+    uint64_t saved_seq = seq;
+    Hash32 saved_hash = hash;
+    batch.SetSavePoint();
+    Status st;
+    for (Event& e : p.events) {
+      e.seq = ++seq;
+      e.recorded_at = now;
+      Hash32 org_prev = org_head_of(e.org_id);
+      events::Seal(e, hash, org_prev);
+      hash = e.hash;
+      org_heads[e.org_id] = e.org_hash;
+      versions[e.Stream()] = e.stream_version;
+      batch.Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
+      batch.Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
+      batch.Put(org_heads_cf_, e.org_id, std::string(reinterpret_cast<const char*>(e.org_hash.data()), 32));
+      if (folder_) {
+        st = folder_->Fold(e, batch);
+        if (!st.ok()) break;
+      }
+    }
+    if (!st.ok()) {
+      batch.RollbackToSavePoint();
+      versions = std::move(saved_versions);
+      org_heads = std::move(saved_org_heads);
+      seq = saved_seq;
+      hash = saved_hash;
+      spdlog::error("fold failed, append refused: {}", st.message());
+      outcome[i] = Status(Code::kInternal, "could not apply the change");
+      continue;
+    }
+    batch.PopSavePoint();
+    any_durable |= p.durable;
+    ++accepted;
+  }
+
+  Status write_status;
+  if (accepted > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = any_durable;
+    rocksdb::Status s = db_->db()->Write(wo, batch.GetWriteBatch());
+    write_status = FromRocks(s, "append");
+    if (!write_status.ok()) {
+      spdlog::error("log append failed: {}", s.ToString());
+      write_status = Status(Code::kUnavailable, "the change could not be made durable; retry later");
+    }
+  }
+
+  if (accepted > 0 && write_status.ok()) {
+    for (auto& [k, v] : versions) stream_versions_[k] = v;
+    for (auto& [k, v] : org_heads) org_heads_[k] = v;
+    {
+      std::lock_guard lock(head_mu_);
+      head_seq_ = seq;
+      head_hash_ = hash;
+      head_recorded_at_ = now;
+      stats_.batches++;
+      stats_.batched_appends += accepted;
+    }
+    if (folder_) {
+      std::vector<const Event*> committed;
+      for (size_t i = 0; i < group.size(); ++i)
+        if (outcome[i].ok())
+          for (const Event& e : group[i].events) committed.push_back(&e);
+      folder_->Committed(committed);
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    AppendResult r;
+    r.status = outcome[i].ok() ? write_status : outcome[i];
+    if (r.status.ok()) r.events = std::move(group[i].events);
+    try {
+      group[i].done(std::move(r));
+    } catch (const std::exception& ex) {
+      spdlog::error("append callback threw: {}", ex.what());
+    }
+  }
+  if (accepted > 0 && write_status.ok()) FireWaiters(seq);
+}
+
+Status RocksLog::Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  for (it->Seek(EncodeBE64(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
+    auto ev = events::Decode(std::string_view(it->value().data(), it->value().size()));
+    if (!ev.ok()) return Status(Code::kInternal, "event at seq " + std::to_string(DecodeBE64(it->key())) +
+                                                     " does not decode: " + ev.status().message());
+    out->push_back(std::move(ev.value()));
+  }
+  return FromRocks(it->status(), "read log");
+}
+
+Status RocksLog::ReadStream(const std::string& stream, uint64_t after_version, size_t limit,
+                            std::vector<Event>* out) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  std::string prefix = stream + '\0';
+  for (it->Seek(StreamKey(stream, after_version + 1)); it->Valid() && out->size() < limit; it->Next()) {
+    if (!it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) break;
+    std::string value;
+    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), log_cf_, it->value(), &value);
+    if (!s.ok()) return Status(Code::kInternal, "stream index points at a missing event: " + s.ToString());
+    auto ev = events::Decode(value);
+    if (!ev.ok()) return ev.status();
+    out->push_back(std::move(ev.value()));
+  }
+  return FromRocks(it->status(), "read stream");
+}
+
+uint64_t RocksLog::HeadSeq() const {
+  std::lock_guard lock(head_mu_);
+  return head_seq_;
+}
+LogHead RocksLog::Head() const {
+  std::lock_guard lock(head_mu_);
+  return LogHead{head_seq_, head_hash_, head_recorded_at_};
+}
+LogStats RocksLog::Stats() const {
+  std::lock_guard lock(head_mu_);
+  return stats_;
+}
+
+void RocksLog::NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
+                           std::function<void(uint64_t)> ready) {
+  uint64_t head = HeadSeq();
+  if (head > after_seq) return ready(head);
+  {
+    std::lock_guard lock(waiters_mu_);
+    if (!timer_stopping_) {
+      waiters_.emplace(deadline, Waiter{after_seq, std::move(ready)});
+      waiters_cv_.notify_all();
+      return;
+    }
+  }
+  ready(head);
+}
+
+void RocksLog::FireWaiters(uint64_t head) {
+  std::vector<std::function<void(uint64_t)>> due;
+  {
+    std::lock_guard lock(waiters_mu_);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (it->second.after_seq < head) {
+        due.push_back(std::move(it->second.ready));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& f : due) f(head);
+}
+
+void RocksLog::TimerLoop() {
+  std::unique_lock lock(waiters_mu_);
+  for (;;) {
+    if (timer_stopping_) break;
+    if (waiters_.empty()) {
+      waiters_cv_.wait(lock);
+      continue;
+    }
+    auto next = waiters_.begin()->first;
+    if (std::chrono::steady_clock::now() < next) {
+      waiters_cv_.wait_until(lock, next);
+      continue;
+    }
+    auto f = std::move(waiters_.begin()->second.ready);
+    waiters_.erase(waiters_.begin());
+    lock.unlock();
+    f(HeadSeq());
+    lock.lock();
+  }
+  // Answer everyone still parked, so no request hangs through shutdown.
+  auto rest = std::move(waiters_);
+  lock.unlock();
+  for (auto& [t, w] : rest) w.ready(HeadSeq());
+}
+
+}  // namespace kl::storage

@@ -1,0 +1,90 @@
+// The embedded event log on RocksDB, with a group-commit writer thread: concurrent appends
+// queue up and share one WriteBatch and one fsync, and handler threads never block on disk.
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "storage/batch_folder.h"
+#include "storage/database.h"
+#include "storage/event_log.h"
+
+namespace kl::storage {
+
+struct LogStats {
+  uint64_t batches = 0;
+  uint64_t batched_appends = 0;  // sum of appends over batches: the mean batch size
+};
+
+class RocksLog final : public EventLog {
+ public:
+  // Reads the head from the log; `folder` may be null (no projections).
+  static Result<std::unique_ptr<RocksLog>> Open(Database* db, BatchFolder* folder);
+  ~RocksLog() override;
+
+  void Append(std::vector<Event> events, bool durable, AppendCallback done) override;
+  Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override;
+  Status ReadStream(const std::string& stream, uint64_t after_version, size_t limit,
+                    std::vector<Event>* out) const override;
+  uint64_t HeadSeq() const override;
+  LogHead Head() const override;
+  void NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
+                   std::function<void(uint64_t)> ready) override;
+
+  LogStats Stats() const;
+  // Drains the queue (every queued append is written and answered), then stops the threads.
+  void Stop();
+
+ private:
+  struct Pending {
+    std::vector<Event> events;
+    bool durable;
+    AppendCallback done;
+  };
+  struct Waiter {
+    uint64_t after_seq;
+    std::function<void(uint64_t)> ready;
+  };
+
+  RocksLog(Database* db, BatchFolder* folder);
+  void WriterLoop();
+  void TimerLoop();
+  void WriteGroup(std::deque<Pending>& group);
+  uint64_t LoadStreamVersion(const std::string& stream) const;
+  Hash32 LoadOrgHead(const std::string& org_id) const;
+  void FireWaiters(uint64_t head);
+
+  Database* db_;
+  BatchFolder* folder_;
+  rocksdb::ColumnFamilyHandle* log_cf_;
+  rocksdb::ColumnFamilyHandle* streams_cf_;
+  rocksdb::ColumnFamilyHandle* org_heads_cf_;
+
+  // Writer-thread state (only the writer touches these after Open).
+  std::unordered_map<std::string, uint64_t> stream_versions_;
+  std::unordered_map<std::string, Hash32> org_heads_;
+
+  mutable std::mutex head_mu_;
+  uint64_t head_seq_ = 0;
+  Hash32 head_hash_{};
+  Millis head_recorded_at_ = 0;
+  LogStats stats_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::mutex waiters_mu_;
+  std::condition_variable waiters_cv_;
+  std::multimap<std::chrono::steady_clock::time_point, Waiter> waiters_;
+  bool timer_stopping_ = false;
+  std::thread timer_;
+};
+
+}  // namespace kl::storage

@@ -1,0 +1,83 @@
+#include <catch2/catch.hpp>
+
+#include "domain/key.h"
+#include "domain/org.h"
+#include "domain/secret.h"
+
+using namespace kl;
+
+static CommandContext Ctx() { return CommandContext{1'800'000'000'000, Actor{"admin", "admin"}, "req"}; }
+static OrgState Org(const std::string& status = "active") { return OrgState{"acme", "Acme", status, 0, 0, 1}; }
+
+TEST_CASE("creating a key reports every violated rule at once", "[domain]") {
+  CreateKeyInput in;
+  in.name = std::string(201, 'x');
+  in.permissions = std::vector<std::string>{"OK NOT"};
+  in.prefix = "X";
+  in.environment = "prod";
+  in.ttl_seconds = 10;
+  in.expires_at = "2030-01-01T00:00:00Z";
+  in.metadata = nlohmann::json::array();
+  auto r = DecideCreateKey(Org(), "acme", in, {}, Ctx());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kValidation);
+  for (const char* f : {"name", "permissions", "prefix", "environment", "ttl_seconds", "expires_at", "metadata"})
+    CHECK(r.status().fields().count(f) == 1);
+}
+
+TEST_CASE("a key is created only in an existing, active org", "[domain]") {
+  CreateKeyInput in;
+  in.name = "ci";
+  CHECK(DecideCreateKey(std::nullopt, "acme", in, {}, Ctx()).status().code() == Code::kNotFound);
+  auto inactive = DecideCreateKey(Org("past_due"), "acme", in, {}, Ctx());
+  CHECK(inactive.status().code() == Code::kTenantInactive);
+  CHECK(inactive.status().details().at("status") == "past_due");
+
+  in.permission_set = "read_only";
+  in.permissions = std::vector<std::string>{"posts:read"};
+  in.ttl_seconds = 60;
+  auto ok = DecideCreateKey(Org(), "acme", in, {}, Ctx());
+  REQUIRE(ok.ok());
+  REQUIRE(ok->events.size() == 1);
+  const auto& c = std::get<KeyCreated>(ok->events[0].data);
+  CHECK(c.permissions == std::vector<std::string>{"apikeys:read", "events:read", "posts:read"});
+  CHECK(c.expires_at == Ctx().now + 60'000);
+  CHECK(ParseSecret(ok->secret_value));
+  CHECK(c.secret_hash_hex.find(ok->secret_value) == std::string::npos);
+}
+
+TEST_CASE("validation checks run in SPEC order", "[domain]") {
+  std::optional<KeyState> key;
+  Event created;
+  created.key_id = "key_1";
+  created.org_id = "acme";
+  created.stream_version = 1;
+  KeyCreated c;
+  c.permissions = {"posts:read"};
+  c.expires_at = 2000;
+  created.data = c;
+  EvolveKey(key, created);
+  REQUIRE(key);
+  CHECK(CheckKeyForUse(*key, "active", 1000, {}) == ValidationCode::kValid);
+  CHECK(CheckKeyForUse(*key, "past_due", 1000, {}) == ValidationCode::kValid);
+  CHECK(CheckKeyForUse(*key, "decommissioning", 1000, {}) == ValidationCode::kTenantInactive);
+  CHECK(CheckKeyForUse(*key, "active", 2000, {}) == ValidationCode::kExpired);
+  CHECK(CheckKeyForUse(*key, "active", 1000, {"posts:write"}) == ValidationCode::kInsufficientPermissions);
+  key->status = "revoked";
+  CHECK(CheckKeyForUse(*key, "active", 3000, {}) == ValidationCode::kRevoked);
+  CHECK(CheckKeyForUse(*key, "decommissioning", 3000, {}) == ValidationCode::kTenantInactive);
+}
+
+TEST_CASE("org updates carry only what changed", "[domain]") {
+  UpdateOrgInput same{std::string("Acme"), std::string("active")};
+  CHECK(DecideUpdateOrg(Org(), same, {}, Ctx())->empty());
+  UpdateOrgInput status{std::nullopt, std::string("past_due")};
+  auto ev = DecideUpdateOrg(Org(), status, {}, Ctx());
+  REQUIRE(ev->size() == 1);
+  const auto& u = std::get<OrgUpdated>(ev->at(0).data);
+  CHECK_FALSE(u.name);
+  CHECK(u.status == "past_due");
+  CHECK(ev->at(0).stream_version == 2);
+  UpdateOrgInput bad{std::nullopt, std::string("gone")};
+  CHECK(DecideUpdateOrg(Org(), bad, {}, Ctx()).status().fields().count("status") == 1);
+}

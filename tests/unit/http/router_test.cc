@@ -1,0 +1,53 @@
+#include <catch2/catch.hpp>
+
+#include "http/router.h"
+#include "http/server.h"
+
+using namespace kl::http;
+
+TEST_CASE("the router binds path parameters and tells 404 from 405", "[http]") {
+  Router r;
+  int hit = 0;
+  r.Add("GET", "/v1/orgs/{org}/api-keys/{id}", [&](auto, Respond) { hit = 1; });
+  r.Add("DELETE", "/v1/orgs/{org}/api-keys/{id}", [&](auto, Respond) { hit = 2; });
+
+  RequestContext get{.method = "GET", .path = "/v1/orgs/acme/api-keys/key_1"};
+  auto m = r.Find(get);
+  REQUIRE(m.handler);
+  CHECK(get.params.at("org") == "acme");
+  CHECK(get.params.at("id") == "key_1");
+
+  RequestContext put{.method = "PUT", .path = "/v1/orgs/acme/api-keys/key_1"};
+  auto m405 = r.Find(put);
+  CHECK_FALSE(m405.handler);
+  CHECK(m405.path_known);
+
+  RequestContext other{.method = "GET", .path = "/v1/nothing"};
+  auto m404 = r.Find(other);
+  CHECK_FALSE(m404.handler);
+  CHECK_FALSE(m404.path_known);
+}
+
+TEST_CASE("Dispatch turns a throwing handler into a 500 envelope without the cause", "[http]") {
+  Router r;
+  r.Add("GET", "/boom", [](auto, Respond) { throw std::runtime_error("secret detail"); });
+  auto ctx = std::make_shared<RequestContext>();
+  ctx->method = "GET";
+  ctx->path = "/boom";
+  ctx->request_id = "rid";
+  Reply got;
+  Dispatch(r, ctx, [&](Reply reply) { got = std::move(reply); });
+  CHECK(got.status == 500);
+  auto body = nlohmann::json::parse(got.body);
+  CHECK(body["error"]["code"] == "internal");
+  CHECK(body["error"]["request_id"] == "rid");
+  CHECK(got.body.find("secret detail") == std::string::npos);
+
+  ctx->path = "/nope";
+  Dispatch(r, ctx, [&](Reply reply) { got = std::move(reply); });
+  CHECK(got.status == 404);
+  ctx->path = "/boom";
+  ctx->method = "POST";
+  Dispatch(r, ctx, [&](Reply reply) { got = std::move(reply); });
+  CHECK(got.status == 405);
+}

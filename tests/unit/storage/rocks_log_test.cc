@@ -1,0 +1,147 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "domain/command.h"
+#include "events/chain.h"
+#include "storage/rocks_log.h"
+#include "tests/support/temp_dir.h"
+
+using namespace kl;
+using namespace kl::storage;
+
+namespace {
+
+Event OrgEvent(const std::string& org, uint64_t version) {
+  CommandContext ctx{1700000000000, Actor{"admin", "admin"}, "req-1"};
+  if (version == 1) return NewEvent(ctx, org, std::nullopt, 1, OrgCreated{"Org " + org, "active"});
+  return NewEvent(ctx, org, std::nullopt, version, OrgUpdated{std::string("v") + std::to_string(version), {}});
+}
+
+struct Fixture {
+  test::TempDir dir;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<RocksLog> log;
+  void Open() {
+    log.reset();
+    db.reset();
+    auto d = Database::Open(dir.path(), {});
+    REQUIRE(d.ok());
+    db = std::move(d.value());
+    auto l = RocksLog::Open(db.get(), nullptr);
+    REQUIRE(l.ok());
+    log = std::move(l.value());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("appends get gap-free seqs from 1 and both chains link", "[storage]") {
+  Fixture f;
+  f.Open();
+  auto r1 = f.log->AppendAndWait({OrgEvent("acme", 1)}, true);
+  REQUIRE(r1.status.ok());
+  auto r2 = f.log->AppendAndWait({OrgEvent("beta", 1)}, true);
+  auto r3 = f.log->AppendAndWait({OrgEvent("acme", 2)}, true);
+  REQUIRE(r2.status.ok());
+  REQUIRE(r3.status.ok());
+  CHECK(r1.events[0].seq == 1);
+  CHECK(r2.events[0].seq == 2);
+  CHECK(r3.events[0].seq == 3);
+  CHECK(r1.events[0].prev_hash == Hash32{});
+  CHECK(r2.events[0].prev_hash == r1.events[0].hash);
+  CHECK(r3.events[0].prev_hash == r2.events[0].hash);
+  // The org chain skips beta's event.
+  CHECK(r3.events[0].org_prev_hash == r1.events[0].org_hash);
+  CHECK(r2.events[0].org_prev_hash == Hash32{});
+
+  std::vector<Event> all;
+  REQUIRE(f.log->Read(0, 100, &all).ok());
+  REQUIRE(all.size() == 3);
+  for (const auto& e : all) CHECK(events::VerifySeal(e));
+}
+
+TEST_CASE("an append with a stale expected version conflicts and writes nothing", "[storage]") {
+  Fixture f;
+  f.Open();
+  REQUIRE(f.log->AppendAndWait({OrgEvent("acme", 1)}, true).status.ok());
+  auto again = f.log->AppendAndWait({OrgEvent("acme", 1)}, true);
+  CHECK(again.status.code() == Code::kConflict);
+  auto skip = f.log->AppendAndWait({OrgEvent("acme", 3)}, true);
+  CHECK(skip.status.code() == Code::kConflict);
+  CHECK(f.log->HeadSeq() == 1);
+}
+
+TEST_CASE("a multi-event append is atomic across streams", "[storage]") {
+  Fixture f;
+  f.Open();
+  REQUIRE(f.log->AppendAndWait({OrgEvent("acme", 1)}, true).status.ok());
+  // The second event conflicts, so neither is written.
+  auto r = f.log->AppendAndWait({OrgEvent("beta", 1), OrgEvent("acme", 1)}, true);
+  CHECK(r.status.code() == Code::kConflict);
+  CHECK(f.log->HeadSeq() == 1);
+  std::vector<Event> beta;
+  REQUIRE(f.log->ReadStream("org:beta", 0, 10, &beta).ok());
+  CHECK(beta.empty());
+}
+
+TEST_CASE("concurrent appenders share batches and get unique contiguous seqs", "[storage]") {
+  Fixture f;
+  f.Open();
+  constexpr int kThreads = 8, kPer = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      std::string org = "org-" + std::to_string(t);
+      for (int i = 1; i <= kPer; ++i)
+        if (!f.log->AppendAndWait({OrgEvent(org, i)}, true).status.ok()) failures++;
+    });
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(f.log->HeadSeq() == kThreads * kPer);
+  std::vector<Event> all;
+  REQUIRE(f.log->Read(0, 10000, &all).ok());
+  REQUIRE(all.size() == kThreads * kPer);
+  for (size_t i = 0; i < all.size(); ++i) {
+    CHECK(all[i].seq == i + 1);
+    if (i > 0) CHECK(all[i].prev_hash == all[i - 1].hash);
+  }
+}
+
+TEST_CASE("reopening restores the head, the chain and the stream versions", "[storage]") {
+  Fixture f;
+  f.Open();
+  REQUIRE(f.log->AppendAndWait({OrgEvent("acme", 1)}, true).status.ok());
+  auto last = f.log->AppendAndWait({OrgEvent("acme", 2)}, true);
+  REQUIRE(last.status.ok());
+  f.Open();
+  CHECK(f.log->HeadSeq() == 2);
+  CHECK(f.log->Head().hash == last.events[0].hash);
+  CHECK(f.log->AppendAndWait({OrgEvent("acme", 2)}, true).status.code() == Code::kConflict);
+  auto next = f.log->AppendAndWait({OrgEvent("acme", 3)}, true);
+  REQUIRE(next.status.ok());
+  CHECK(next.events[0].prev_hash == last.events[0].hash);
+  CHECK(next.events[0].org_prev_hash == last.events[0].org_hash);
+  std::vector<Event> stream;
+  REQUIRE(f.log->ReadStream("org:acme", 1, 10, &stream).ok());
+  REQUIRE(stream.size() == 2);
+  CHECK(stream[0].stream_version == 2);
+}
+
+TEST_CASE("NotifyAfter fires on a new event and at the deadline", "[storage]") {
+  Fixture f;
+  f.Open();
+  std::promise<uint64_t> fired;
+  f.log->NotifyAfter(0, std::chrono::steady_clock::now() + std::chrono::seconds(30),
+                     [&](uint64_t head) { fired.set_value(head); });
+  REQUIRE(f.log->AppendAndWait({OrgEvent("acme", 1)}, true).status.ok());
+  CHECK(fired.get_future().get() == 1);
+
+  std::promise<uint64_t> timed_out;
+  f.log->NotifyAfter(1, std::chrono::steady_clock::now() + std::chrono::milliseconds(20),
+                     [&](uint64_t head) { timed_out.set_value(head); });
+  CHECK(timed_out.get_future().get() == 1);
+}
