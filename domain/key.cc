@@ -205,6 +205,8 @@ Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std
   c.project_id = in.project_id;
   c.metadata = in.metadata.value_or(nlohmann::json::object());
   c.expires_at = expires_at;
+  c.idempotency_key_sha256 = in.idempotency_key_sha256;
+  c.request_sha256 = in.request_sha256;
 
   CreatedKey out;
   out.key_id = NewId("key", ctx.now);

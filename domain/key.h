@@ -73,6 +73,9 @@ struct CreateKeyInput {
   std::optional<std::string> expires_at;  // RFC 3339 text, checked here
   std::optional<int64_t> ttl_seconds;
   std::optional<nlohmann::json> metadata;
+  // From the Idempotency-Key header: hashes recorded in KeyCreated (never the raw values).
+  std::optional<std::string> idempotency_key_sha256;
+  std::optional<std::string> request_sha256;
 };
 
 struct CreatedKey {

@@ -5,6 +5,7 @@
 
 #include "domain/signer.h"
 #include "exports/exporter.h"
+#include "http/in_flight.h"
 
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
@@ -19,6 +20,7 @@ struct Services {
   std::string admin_token_hash_hex;  // SHA-256 of the admin token; the token itself is not kept
   std::shared_ptr<Signer> signer;  // signs the ledger head and export manifests
   exports::Exporter* exporter = nullptr;
+  InFlight idempotency_in_flight;
   bool ready = false;
 };
 

@@ -6,7 +6,7 @@
 namespace kl::projections {
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kOrgsCf, kProjMetaCf};
+  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kIdempotencyCf, kOrgsCf, kProjMetaCf};
   return kCfs;
 }
 
@@ -28,6 +28,7 @@ Projector::Projector(storage::Database* db)
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
       expiry_(db->cf(kKeyExpiryCf)),
+      idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)),
       meta_(db->cf(kProjMetaCf)) {}
 
@@ -63,6 +64,12 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
         if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
         batch.Put(by_hash_, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key->id);
         batch.Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), "");
+        const auto& c = std::get<KeyCreated>(e.data);
+        if (c.idempotency_key_sha256 && c.request_sha256) {
+          nlohmann::json record = {{"key_id", key->id}, {"request_sha256", *c.request_sha256},
+                                   {"created_at", e.recorded_at}};
+          batch.Put(idempotency_, *c.idempotency_key_sha256, record.dump());
+        }
       }
     }
   } else {

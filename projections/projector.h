@@ -15,6 +15,7 @@ inline constexpr const char* kKeysCf = "p_keys";            // key_id -> KeyStat
 inline constexpr const char* kKeysByHashCf = "p_key_hash";  // sha256 (32 raw bytes) -> key_id
 inline constexpr const char* kKeysByOrgCf = "p_key_org";    // org '\0' BE64(~created_seq) key_id -> ""
 inline constexpr const char* kKeyExpiryCf = "p_key_exp";   // BE64(expires_at) key_id -> "" (active keys)
+inline constexpr const char* kIdempotencyCf = "p_idem";   // sha256(org, Idempotency-Key) -> record
 inline constexpr const char* kOrgsCf = "p_orgs";            // org_id -> OrgState
 inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> BE64(seq)
 
@@ -35,6 +36,7 @@ class Projector final : public storage::BatchFolder {
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;
   rocksdb::ColumnFamilyHandle* expiry_;
+  rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
   rocksdb::ColumnFamilyHandle* meta_;
 };

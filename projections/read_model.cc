@@ -13,6 +13,7 @@ ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage)
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
       expiry_(db->cf(kKeyExpiryCf)),
+      idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)) {}
 
 std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
@@ -83,6 +84,14 @@ Result<Page<KeyState>> ReadModel::ListKeys(const std::string& org_id, const KeyF
   }
   if (!it->status().ok()) return storage::FromRocks(it->status(), "list keys");
   return page;
+}
+
+std::optional<ReadModel::IdempotencyRecord> ReadModel::FindIdempotent(const std::string& key_sha256) const {
+  std::string v;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), idempotency_, key_sha256, &v).ok()) return std::nullopt;
+  auto j = nlohmann::json::parse(v, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return IdempotencyRecord{j.value("key_id", ""), j.value("request_sha256", ""), j.value("created_at", Millis{0})};
 }
 
 std::vector<std::string> ReadModel::KeysDueToExpire(Millis now, size_t limit) const {

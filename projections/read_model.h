@@ -36,6 +36,12 @@ class ReadModel {
   // a validation error.
   Result<Page<KeyState>> ListKeys(const std::string& org_id, const KeyFilter& filter,
                                   const std::optional<std::string>& cursor, size_t limit, Millis now) const;
+  struct IdempotencyRecord {
+    std::string key_id;
+    std::string request_sha256;
+    Millis created_at = 0;
+  };
+  std::optional<IdempotencyRecord> FindIdempotent(const std::string& idempotency_key_sha256) const;
   // Active keys whose expires_at <= now, oldest first (for the expiry sweeper).
   std::vector<std::string> KeysDueToExpire(Millis now, size_t limit) const;
   Result<Page<OrgState>> ListOrgs(const std::optional<std::string>& cursor, size_t limit) const;
@@ -47,6 +53,7 @@ class ReadModel {
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;
   rocksdb::ColumnFamilyHandle* expiry_;
+  rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
 };
 

@@ -11,18 +11,24 @@ TEST_CASE("the router binds path parameters and tells 404 from 405", "[http]") {
   r.Add("GET", "/v1/orgs/{org}/api-keys/{id}", [&](auto, Respond) { hit = 1; });
   r.Add("DELETE", "/v1/orgs/{org}/api-keys/{id}", [&](auto, Respond) { hit = 2; });
 
-  RequestContext get{.method = "GET", .path = "/v1/orgs/acme/api-keys/key_1"};
+  RequestContext get;
+  get.method = "GET";
+  get.path = "/v1/orgs/acme/api-keys/key_1";
   auto m = r.Find(get);
   REQUIRE(m.handler);
   CHECK(get.params.at("org") == "acme");
   CHECK(get.params.at("id") == "key_1");
 
-  RequestContext put{.method = "PUT", .path = "/v1/orgs/acme/api-keys/key_1"};
+  RequestContext put;
+  put.method = "PUT";
+  put.path = "/v1/orgs/acme/api-keys/key_1";
   auto m405 = r.Find(put);
   CHECK_FALSE(m405.handler);
   CHECK(m405.path_known);
 
-  RequestContext other{.method = "GET", .path = "/v1/nothing"};
+  RequestContext other;
+  other.method = "GET";
+  other.path = "/v1/nothing";
   auto m404 = r.Find(other);
   CHECK_FALSE(m404.handler);
   CHECK_FALSE(m404.path_known);
