@@ -56,7 +56,8 @@ int RunServe(const ServeConfig& config) {
     spdlog::critical("{}", db.status().message());
     return 1;
   }
-  projections::Projector projector(db->get());
+  projections::UsageTracker usage;
+  projections::Projector projector(db->get(), &usage);
   auto log = storage::RocksLog::Open(db->get(), &projector);
   if (!log.ok()) {
     spdlog::critical("refusing to start: {}", log.status().message());
@@ -69,7 +70,6 @@ int RunServe(const ServeConfig& config) {
   }
   if (*caught_up > 0) spdlog::info("projections folded {} events the checkpoint had not seen", *caught_up);
 
-  projections::UsageTracker usage;
   projections::ReadModel reads(db->get(), &usage);
   http::Services services;
   services.log = log->get();

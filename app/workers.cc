@@ -159,20 +159,26 @@ void ExpirySweeper::Stop() {
 }
 
 size_t ExpirySweeper::SweepOnce() {
-  size_t expired = 0;
-  for (;;) {
-    auto due = reads_.KeysDueToExpire(NowMillis(), 256);
-    if (due.empty()) break;
-    size_t before = expired;
-    for (const auto& id : due) {
-      CommandContext ctx = SystemContext("expiry-sweeper");
-      if (AppendForKey(log_, reads_, id, /*durable=*/true,
-                       [&](const KeyState& key) { return DecideExpireKey(key, ctx); }))
-        ++expired;
+  size_t appended = 0;
+  // Each kind of due work: an index of keys due by now, and the decision for one key.
+  using DueFn = std::vector<std::string> (projections::ReadModel::*)(Millis, size_t) const;
+  using DecideFn = std::vector<Event> (*)(const KeyState&, const CommandContext&);
+  const std::pair<DueFn, DecideFn> kinds[] = {{&projections::ReadModel::KeysDueToExpire, &DecideExpireKey},
+                                              {&projections::ReadModel::KeysDueToRefill, &DecideRefillCredits}};
+  for (const auto& [due_fn, decide] : kinds) {
+    for (;;) {
+      auto due = (reads_.*due_fn)(NowMillis(), 256);
+      if (due.empty()) break;
+      size_t before = appended;
+      for (const auto& id : due) {
+        CommandContext ctx = SystemContext("sweeper");
+        if (AppendForKey(log_, reads_, id, /*durable=*/true, [&](const KeyState& key) { return decide(key, ctx); }))
+          ++appended;
+      }
+      if (appended == before || due.size() < 256) break;  // no progress: try again next period
     }
-    if (expired == before || due.size() < 256) break;  // no progress: try again next period
   }
-  return expired;
+  return appended;
 }
 
 }  // namespace kl::app

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "domain/cidr.h"
 #include "domain/crypto.h"
 #include "domain/ids.h"
 #include "domain/secret.h"
@@ -46,6 +47,7 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
     k.ip_allowlist = c->ip_allowlist;
     k.credits = c->credits;
     k.ratelimit = c->ratelimit;
+    if (k.credits) k.credits_refilled_at = e.recorded_at;
     k.created_seq = e.seq;
     state = std::move(k);
   }
@@ -62,7 +64,10 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
           if (d.expires_at) k.expires_at = *d.expires_at;
           if (d.metadata) k.metadata = *d.metadata;
           if (d.ip_allowlist) k.ip_allowlist = *d.ip_allowlist;
-          if (d.credits) k.credits = *d.credits;
+          if (d.credits) {
+            k.credits = *d.credits;
+            k.credits_refilled_at = *d.credits ? std::optional<Millis>(e.recorded_at) : std::nullopt;
+          }
           if (d.ratelimit) k.ratelimit = *d.ratelimit;
           k.updated_at = e.recorded_at;
         } else if constexpr (std::is_same_v<T, KeyUsed>) {
@@ -94,6 +99,7 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
           k.updated_at = e.recorded_at;
         } else if constexpr (std::is_same_v<T, KeyCreditsRefilled>) {
           if (k.credits) k.credits->remaining = d.remaining;
+          k.credits_refilled_at = e.recorded_at;
         }
       },
       e.data);
@@ -181,6 +187,9 @@ Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std
     if (!in.metadata->is_object()) fail("metadata", "must be an object");
     else if (in.metadata->dump().size() > kMaxMetadataBytes) fail("metadata", "must be at most 4 KiB serialized");
   }
+  if (in.ip_allowlist) CheckIpAllowlist(*in.ip_allowlist, errors);
+  if (in.credits) CheckCredits(*in.credits, errors);
+  if (in.ratelimit) CheckRateLimit(*in.ratelimit, errors);
   if (!errors.empty()) return Status::Validation(std::move(errors));
 
   if (!org) return Status(Code::kNotFound, "organization not found");
@@ -205,6 +214,10 @@ Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std
   c.project_id = in.project_id;
   c.metadata = in.metadata.value_or(nlohmann::json::object());
   c.expires_at = expires_at;
+  c.enabled = in.enabled.value_or(true);
+  c.ip_allowlist = in.ip_allowlist.value_or(std::vector<std::string>{});
+  c.credits = in.credits;
+  c.ratelimit = in.ratelimit;
   c.idempotency_key_sha256 = in.idempotency_key_sha256;
   c.request_sha256 = in.request_sha256;
 
@@ -265,6 +278,10 @@ Result<std::vector<Event>> DecideUpdateKey(const KeyState& key, const OrgState& 
     if (!in.metadata->is_object()) fail("metadata", "must be an object");
     else if (in.metadata->dump().size() > kMaxMetadataBytes) fail("metadata", "must be at most 4 KiB serialized");
   }
+  if (in.ip_allowlist) CheckIpAllowlist(*in.ip_allowlist, errors);
+  if (in.credits && *in.credits) CheckCredits(**in.credits, errors);
+  if (in.ratelimit && *in.ratelimit) CheckRateLimit(**in.ratelimit, errors);
+  if (in.reason && Utf8Length(*in.reason) > 500) fail("reason", "must be at most 500 characters");
   if (!errors.empty()) return Status::Validation(std::move(errors));
   if (in.if_match && *in.if_match != key.version)
     return Status(Code::kPreconditionFailed, "the key is at version " + std::to_string(key.version));
@@ -276,8 +293,20 @@ Result<std::vector<Event>> DecideUpdateKey(const KeyState& key, const OrgState& 
   if (in.permissions && *in.permissions != key.permissions) u.permissions = in.permissions;
   if (expires_at && *expires_at != key.expires_at) u.expires_at = *expires_at;
   if (in.metadata && *in.metadata != key.metadata) u.metadata = in.metadata;
-  if (!u.name && !u.description && !u.permissions && !u.expires_at && !u.metadata) return std::vector<Event>{};
-  return std::vector<Event>{NewEvent(ctx, key.org_id, key.id, key.version + 1, std::move(u))};
+  if (in.ip_allowlist && *in.ip_allowlist != key.ip_allowlist) u.ip_allowlist = in.ip_allowlist;
+  if (in.credits && *in.credits != key.credits) u.credits = *in.credits;
+  if (in.ratelimit && *in.ratelimit != key.ratelimit) u.ratelimit = *in.ratelimit;
+  std::vector<Event> out;
+  uint64_t v = key.version;
+  if (u.name || u.description || u.permissions || u.expires_at || u.metadata || u.ip_allowlist || u.credits ||
+      u.ratelimit)
+    out.push_back(NewEvent(ctx, key.org_id, key.id, ++v, std::move(u)));
+  // Suspension is its own event: reversible, unlike revocation, and visible as such in history.
+  if (in.enabled && *in.enabled != key.enabled) {
+    if (*in.enabled) out.push_back(NewEvent(ctx, key.org_id, key.id, ++v, KeyEnabled{in.reason}));
+    else out.push_back(NewEvent(ctx, key.org_id, key.id, ++v, KeyDisabled{in.reason}));
+  }
+  return out;
 }
 
 Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std::optional<int64_t> grace_seconds,
@@ -316,6 +345,30 @@ Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std
   return out;
 }
 
+std::optional<Millis> NextCreditRefill(const KeyState& key) {
+  if (key.status != "active" || !key.credits || !key.credits->refill || !key.credits_refilled_at) return std::nullopt;
+  constexpr Millis kDay = 86400000;
+  Millis last = *key.credits_refilled_at;
+  if (key.credits->refill->interval == "daily") return (last / kDay + 1) * kDay;
+  // Monthly: midnight UTC on the first day of the next month.
+  std::string t = FormatTime(last);  // YYYY-MM-...
+  int year = std::stoi(t.substr(0, 4)), month = std::stoi(t.substr(5, 2));
+  if (++month == 13) {
+    month = 1;
+    ++year;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-01T00:00:00Z", year, month);
+  return ParseTime(buf);
+}
+
+std::vector<Event> DecideRefillCredits(const KeyState& key, const CommandContext& ctx) {
+  auto due = NextCreditRefill(key);
+  if (!due || *due > ctx.now) return {};
+  int64_t amount = key.credits->refill->amount;
+  return {NewEvent(ctx, key.org_id, key.id, key.version + 1, KeyCreditsRefilled{amount, amount})};
+}
+
 std::vector<Event> DecideExpireKey(const KeyState& key, const CommandContext& ctx) {
   if (key.status != "active" || !key.expires_at || *key.expires_at > ctx.now) return {};
   return {NewEvent(ctx, key.org_id, key.id, key.version + 1, KeyExpired{*key.expires_at})};
@@ -338,12 +391,48 @@ const char* ValidationCodeName(ValidationCode code) {
   return "NOT_FOUND";
 }
 
+void CheckIpAllowlist(const std::vector<std::string>& cidrs, FieldErrors& errors) {
+  if (cidrs.size() > kMaxIpAllowlist) errors["ip_allowlist"] = "must hold at most 32 CIDRs";
+  for (const auto& c : cidrs)
+    if (!ParseCidr(c)) {
+      errors["ip_allowlist"] = "each must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24";
+      break;
+    }
+}
+
+void CheckCredits(const Credits& c, FieldErrors& errors) {
+  if (c.remaining < 0) errors["credits.remaining"] = "must be 0 or more";
+  if (c.refill) {
+    if (c.refill->amount < 1) errors["credits.refill.amount"] = "must be 1 or more";
+    if (c.refill->interval != "daily" && c.refill->interval != "monthly")
+      errors["credits.refill.interval"] = "must be daily or monthly";
+  }
+}
+
+void CheckRateLimit(const RateLimit& r, FieldErrors& errors) {
+  if (r.limit < 1) errors["ratelimit.limit"] = "must be 1 or more";
+  if (r.window_ms < kMinRateWindowMs || r.window_ms > kMaxRateWindowMs)
+    errors["ratelimit.window_ms"] = "must be 100..86400000";
+}
+
 ValidationCode CheckKeyForUse(const KeyState& key, const std::string& org_status, Millis now,
-                              const std::vector<std::string>& required_permissions) {
+                              const std::vector<std::string>& required_permissions,
+                              const std::optional<IpAddress>& ip) {
   if (org_status == "decommissioning") return ValidationCode::kTenantInactive;
   if (key.status == "revoked") return ValidationCode::kRevoked;
   if (key.StatusAt(now) == "expired") return ValidationCode::kExpired;
   if (!key.enabled) return ValidationCode::kDisabled;
+  if (!key.ip_allowlist.empty()) {
+    bool allowed = false;
+    for (const auto& text : key.ip_allowlist) {
+      auto cidr = ParseCidr(text);
+      if (cidr && ip && cidr->Contains(*ip)) {
+        allowed = true;
+        break;
+      }
+    }
+    if (!allowed) return ValidationCode::kIpNotAllowed;
+  }
   for (const auto& p : required_permissions)
     if (!key.HasPermission(p)) return ValidationCode::kInsufficientPermissions;
   return ValidationCode::kValid;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/cidr.h"
 #include "domain/command.h"
 #include "domain/event.h"
 #include "domain/org.h"
@@ -46,6 +47,7 @@ struct KeyState {
   std::vector<std::string> ip_allowlist;
   std::optional<Credits> credits;
   std::optional<RateLimit> ratelimit;
+  std::optional<Millis> credits_refilled_at;  // last time credits were set or refilled
   uint64_t version = 0;
   uint64_t created_seq = 0;  // seq of KeyCreated: orders listings newest first
 
@@ -73,6 +75,11 @@ struct CreateKeyInput {
   std::optional<std::string> expires_at;  // RFC 3339 text, checked here
   std::optional<int64_t> ttl_seconds;
   std::optional<nlohmann::json> metadata;
+  // Policy gates (SPEC §7a).
+  std::optional<bool> enabled;
+  std::optional<std::vector<std::string>> ip_allowlist;
+  std::optional<Credits> credits;
+  std::optional<RateLimit> ratelimit;
   // From the Idempotency-Key header: hashes recorded in KeyCreated (never the raw values).
   std::optional<std::string> idempotency_key_sha256;
   std::optional<std::string> request_sha256;
@@ -100,6 +107,11 @@ struct UpdateKeyInput {
   std::optional<std::vector<std::string>> permissions;
   std::optional<std::optional<std::string>> expires_at;   // RFC 3339 text; null clears
   std::optional<nlohmann::json> metadata;
+  std::optional<bool> enabled;                             // false: KeyDisabled, true: KeyEnabled
+  std::optional<std::string> reason;                       // carried by KeyDisabled / KeyEnabled
+  std::optional<std::vector<std::string>> ip_allowlist;
+  std::optional<std::optional<Credits>> credits;           // null removes the gate
+  std::optional<std::optional<RateLimit>> ratelimit;       // null removes the gate
   std::optional<uint64_t> if_match;                        // expected version (If-Match)
 };
 // 412 on an If-Match mismatch, 409 on a revoked or expired key, 402 in an inactive org;
@@ -113,6 +125,11 @@ inline constexpr int64_t kMaxGraceSeconds = 2592000;
 Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std::optional<int64_t> grace_seconds,
                                    FieldErrors type_errors, const CommandContext& ctx);
 
+// When a key's credits refill next (the first UTC day or month boundary after the last refill).
+std::optional<Millis> NextCreditRefill(const KeyState& key);
+// KeyCreditsRefilled (actor system) once a refill is due; nothing otherwise.
+std::vector<Event> DecideRefillCredits(const KeyState& key, const CommandContext& ctx);
+
 // KeyExpired once an active key is past expires_at (actor system); nothing otherwise.
 std::vector<Event> DecideExpireKey(const KeyState& key, const CommandContext& ctx);
 
@@ -123,8 +140,17 @@ enum class ValidationCode {
 };
 const char* ValidationCodeName(ValidationCode code);
 
-// The checks that need only the key and its org (TENANT_INACTIVE..INSUFFICIENT_PERMISSIONS).
+// The checks that need only the key, its org and the request (TENANT_INACTIVE ..
+// INSUFFICIENT_PERMISSIONS); RATE_LIMITED and USAGE_EXCEEDED need the live counters.
 ValidationCode CheckKeyForUse(const KeyState& key, const std::string& org_status, Millis now,
-                              const std::vector<std::string>& required_permissions);
+                              const std::vector<std::string>& required_permissions,
+                              const std::optional<IpAddress>& ip = std::nullopt);
+
+// Gate rules (SPEC §7a), each violation recorded under its field name.
+inline constexpr size_t kMaxIpAllowlist = 32;
+inline constexpr int64_t kMinRateWindowMs = 100, kMaxRateWindowMs = 86400000;
+void CheckIpAllowlist(const std::vector<std::string>& cidrs, FieldErrors& errors);
+void CheckCredits(const Credits& credits, FieldErrors& errors);
+void CheckRateLimit(const RateLimit& ratelimit, FieldErrors& errors);
 
 }  // namespace kl

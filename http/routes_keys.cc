@@ -11,6 +11,62 @@ namespace kl::http {
 
 using nlohmann::json;
 
+// credits: {remaining, refill?: {amount, interval}}; type errors under "credits.<field>".
+static std::optional<Credits> ReadCredits(const json& body, FieldErrors& errors) {
+  auto it = body.find("credits");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors["credits"] = "must be an object or null";
+    return std::nullopt;
+  }
+  FieldReader f(*it);
+  auto remaining = f.Integer("remaining");
+  auto refill = f.Object("refill");
+  for (auto& [k, v] : f.errors()) errors["credits." + k] = v;
+  if (!remaining && !errors.count("credits.remaining")) errors["credits.remaining"] = "is required";
+  Credits c;
+  c.remaining = remaining.value_or(0);
+  if (refill) {
+    FieldReader r(*refill);
+    auto amount = r.Integer("amount");
+    auto interval = r.String("interval");
+    for (auto& [k, v] : r.errors()) errors["credits.refill." + k] = v;
+    if (!amount && !errors.count("credits.refill.amount")) errors["credits.refill.amount"] = "is required";
+    if (!interval && !errors.count("credits.refill.interval")) errors["credits.refill.interval"] = "is required";
+    c.refill = CreditRefill{amount.value_or(0), interval.value_or("")};
+  }
+  return c;
+}
+
+static std::optional<RateLimit> ReadRateLimit(const json& body, FieldErrors& errors) {
+  auto it = body.find("ratelimit");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) {
+    errors["ratelimit"] = "must be an object or null";
+    return std::nullopt;
+  }
+  FieldReader f(*it);
+  auto limit = f.Integer("limit");
+  auto window = f.Integer("window_ms");
+  for (auto& [k, v] : f.errors()) errors["ratelimit." + k] = v;
+  if (!limit && !errors.count("ratelimit.limit")) errors["ratelimit.limit"] = "is required";
+  if (!window && !errors.count("ratelimit.window_ms")) errors["ratelimit.window_ms"] = "is required";
+  return RateLimit{limit.value_or(0), window.value_or(0)};
+}
+
+// For PATCH: absent (nullopt), null (removes the gate) or a value.
+template <typename T, typename Reader>
+static std::optional<std::optional<T>> ReadNullable(const json& body, const char* name, FieldErrors& errors,
+                                                    Reader read) {
+  auto it = body.find(name);
+  if (it == body.end()) return std::nullopt;
+  if (it->is_null()) return std::optional<T>{};
+  auto v = read(body, errors);
+  if (!v) return std::nullopt;
+  return std::optional<T>{*v};
+}
+
+
 static Result<CreateKeyInput> ReadCreateKey(const json& body, FieldErrors& errors) {
   FieldReader f(body);
   CreateKeyInput in;
@@ -35,7 +91,11 @@ static Result<CreateKeyInput> ReadCreateKey(const json& body, FieldErrors& error
   if (f.Has("metadata") && !(*body.find("metadata")).is_null()) {
     in.metadata = f.Object("metadata");
   }
+  in.enabled = f.Bool("enabled");
+  in.ip_allowlist = f.StringArray("ip_allowlist");
   for (auto& [k, v] : f.errors()) errors[k] = v;
+  in.credits = ReadCredits(body, errors);
+  in.ratelimit = ReadRateLimit(body, errors);
   return in;
 }
 
@@ -161,7 +221,12 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     in.permissions = f.StringArray("permissions");
     in.expires_at = f.NullableString("expires_at");
     in.metadata = f.Object("metadata");
+    in.enabled = f.Bool("enabled");
+    in.reason = f.String("reason");
+    in.ip_allowlist = f.StringArray("ip_allowlist");
     FieldErrors type_errors = f.errors();
+    in.credits = ReadNullable<Credits>(*body, "credits", type_errors, ReadCredits);
+    in.ratelimit = ReadNullable<RateLimit>(*body, "ratelimit", type_errors, ReadRateLimit);
     if (auto if_match = ctx->Header("if-match")) {
       std::string v = *if_match;
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);  // an ETag-style quote

@@ -1,3 +1,4 @@
+#include "domain/cidr.h"
 #include "domain/crypto.h"
 #include "domain/key.h"
 #include "domain/secret.h"
@@ -25,12 +26,20 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     if (!value && !errors.count("value")) errors["value"] = "is required";
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
 
+    projections::GateOutcome gates;
     auto answer = [&](ValidationCode code, const std::optional<KeyState>& key, Millis now) {
       json out = {{"valid", code == ValidationCode::kValid},
                   {"code", ValidationCodeName(code)},
                   {"api_key", code == ValidationCode::kValid ? RenderKey(*key, now) : json(nullptr)}};
+      if (gates.credits_remaining) out["credits_remaining"] = *gates.credits_remaining;
+      if (gates.ratelimit)
+        out["ratelimit"] = {{"limit", gates.ratelimit->limit},
+                            {"remaining", gates.ratelimit->remaining},
+                            {"reset_at", FormatTime(gates.ratelimit->reset_at)}};
       respond(Reply::Json(200, out));
     };
+    if (ip && !ParseIp(*ip)) errors["ip"] = "must be an IPv4 or IPv6 address";
+    if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
     if (!ip) {  // the first hop of X-Forwarded-For, else the peer
       if (auto xff = ctx->Header("x-forwarded-for")) {
         std::string first = xff->substr(0, xff->find(','));
@@ -50,17 +59,22 @@ void RegisterValidationRoutes(Router& router, Services& s) {
       return answer(ValidationCode::kNotFound, std::nullopt, now);
     auto org = s.reads->GetOrg(key->org_id);
     if (!org) return answer(ValidationCode::kNotFound, std::nullopt, now);
-    ValidationCode code = CheckKeyForUse(*key, org->status, now, required.value_or(std::vector<std::string>{}));
+    ValidationCode code =
+        CheckKeyForUse(*key, org->status, now, required.value_or(std::vector<std::string>{}), ParseIp(*ip));
     if (s.usage) {
       if (code == ValidationCode::kValid) {
-        s.usage->RecordUse(*key, now, *ip, *user_agent);
+        gates = s.usage->TryUse(*key, now, *ip, *user_agent);
+        code = gates.code;
+      } else {
+        s.usage->RecordRejection(*key, ValidationCodeName(code), now, *ip, *user_agent);
+      }
+      if (code == ValidationCode::kValid) {
         // The answer shows this use too, as the next read will.
         key->usage_count += 1;
         key->last_used_at = now;
         key->last_used_ip = *ip;
         key->last_used_user_agent = *user_agent;
-      } else {
-        s.usage->RecordRejection(*key, ValidationCodeName(code), now, *ip, *user_agent);
+        if (key->credits && gates.credits_remaining) key->credits->remaining = *gates.credits_remaining;
       }
     }
     answer(code, key, now);

@@ -6,7 +6,7 @@
 namespace kl::projections {
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kIdempotencyCf, kOrgsCf, kProjMetaCf};
+  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf};
   return kCfs;
 }
 
@@ -22,12 +22,14 @@ std::string KeysByOrgKey(const std::string& org_id, uint64_t created_seq, const 
   return k;
 }
 
-Projector::Projector(storage::Database* db)
+Projector::Projector(storage::Database* db, UsageTracker* usage)
     : db_(db),
+      usage_(usage),
       keys_(db->cf(kKeysCf)),
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
       expiry_(db->cf(kKeyExpiryCf)),
+      refill_(db->cf(kKeyRefillCf)),
       idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)),
       meta_(db->cf(kProjMetaCf)) {}
@@ -50,13 +52,18 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       if (k && k->status == "active" && k->expires_at) return k->expires_at;
       return std::nullopt;
     };
-    std::optional<Millis> expiry_before = pending_expiry(key);
+    auto pending_refill = [](const std::optional<KeyState>& k) { return k ? NextCreditRefill(*k) : std::nullopt; };
+    std::optional<Millis> expiry_before = pending_expiry(key), refill_before = pending_refill(key);
     EvolveKey(key, e);
-    std::optional<Millis> expiry_after = pending_expiry(key);
-    if (expiry_before != expiry_after) {
-      if (expiry_before) batch.Delete(expiry_, ExpiryKey(*expiry_before, *e.key_id));
-      if (expiry_after) batch.Put(expiry_, ExpiryKey(*expiry_after, *e.key_id), "");
-    }
+    std::optional<Millis> expiry_after = pending_expiry(key), refill_after = pending_refill(key);
+    // Time-ordered work indexes (same key layout): what the sweeper must visit, and when.
+    auto reindex = [&](rocksdb::ColumnFamilyHandle* cf, std::optional<Millis> before, std::optional<Millis> after) {
+      if (before == after) return;
+      if (before) batch.Delete(cf, ExpiryKey(*before, *e.key_id));
+      if (after) batch.Put(cf, ExpiryKey(*after, *e.key_id), "");
+    };
+    reindex(expiry_, expiry_before, expiry_after);
+    reindex(refill_, refill_before, refill_after);
     if (key) {
       batch.Put(keys_, key->id, EncodeKey(*key));
       if (created) {
@@ -86,6 +93,11 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
   }
   batch.Put(meta_, "checkpoint", storage::EncodeBE64(e.seq));
   return Status::Ok();
+}
+
+void Projector::Committed(const std::vector<const Event*>& events) {
+  if (!usage_) return;
+  for (const Event* e : events) usage_->OnCommitted(*e);
 }
 
 uint64_t Projector::Checkpoint() const {

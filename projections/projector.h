@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/usage_tracker.h"
 #include "storage/batch_folder.h"
 #include "storage/database.h"
 #include "storage/event_log.h"
@@ -15,6 +16,7 @@ inline constexpr const char* kKeysCf = "p_keys";            // key_id -> KeyStat
 inline constexpr const char* kKeysByHashCf = "p_key_hash";  // sha256 (32 raw bytes) -> key_id
 inline constexpr const char* kKeysByOrgCf = "p_key_org";    // org '\0' BE64(~created_seq) key_id -> ""
 inline constexpr const char* kKeyExpiryCf = "p_key_exp";   // BE64(expires_at) key_id -> "" (active keys)
+inline constexpr const char* kKeyRefillCf = "p_key_refill"; // BE64(next refill) key_id -> ""
 inline constexpr const char* kIdempotencyCf = "p_idem";   // sha256(org, Idempotency-Key) -> record
 inline constexpr const char* kOrgsCf = "p_orgs";            // org_id -> OrgState
 inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> BE64(seq)
@@ -23,19 +25,23 @@ const std::vector<std::string>& ColumnFamilies();
 
 class Projector final : public storage::BatchFolder {
  public:
-  explicit Projector(storage::Database* db);
+  // `usage` (optional) hears of every committed event, to keep live gate counters exact.
+  explicit Projector(storage::Database* db, UsageTracker* usage = nullptr);
 
   Status Fold(const Event& event, rocksdb::WriteBatchWithIndex& batch) override;
+  void Committed(const std::vector<const Event*>& events) override;
   uint64_t Checkpoint() const;
   // Folds every event after the checkpoint, in batches. Returns events folded.
   Result<uint64_t> CatchUp(const storage::EventLog& log, const std::function<void(uint64_t)>& progress = {});
 
  private:
   storage::Database* db_;
+  UsageTracker* usage_;
   rocksdb::ColumnFamilyHandle* keys_;
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;
   rocksdb::ColumnFamilyHandle* expiry_;
+  rocksdb::ColumnFamilyHandle* refill_;
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
   rocksdb::ColumnFamilyHandle* meta_;

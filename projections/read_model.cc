@@ -13,6 +13,7 @@ ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage)
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
       expiry_(db->cf(kKeyExpiryCf)),
+      refill_(db->cf(kKeyRefillCf)),
       idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)) {}
 
@@ -94,15 +95,24 @@ std::optional<ReadModel::IdempotencyRecord> ReadModel::FindIdempotent(const std:
   return IdempotencyRecord{j.value("key_id", ""), j.value("request_sha256", ""), j.value("created_at", Millis{0})};
 }
 
-std::vector<std::string> ReadModel::KeysDueToExpire(Millis now, size_t limit) const {
+static std::vector<std::string> DueBefore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Millis now,
+                                          size_t limit) {
   std::vector<std::string> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), expiry_));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
   for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
     if (it->key().size() <= 8) continue;
     if (static_cast<Millis>(storage::DecodeBE64(it->key())) > now) break;
     out.push_back(it->key().ToString().substr(8));
   }
   return out;
+}
+
+std::vector<std::string> ReadModel::KeysDueToExpire(Millis now, size_t limit) const {
+  return DueBefore(db_->db(), expiry_, now, limit);
+}
+
+std::vector<std::string> ReadModel::KeysDueToRefill(Millis now, size_t limit) const {
+  return DueBefore(db_->db(), refill_, now, limit);
 }
 
 Result<Page<OrgState>> ReadModel::ListOrgs(const std::optional<std::string>& cursor, size_t limit) const {

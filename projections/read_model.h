@@ -44,6 +44,8 @@ class ReadModel {
   std::optional<IdempotencyRecord> FindIdempotent(const std::string& idempotency_key_sha256) const;
   // Active keys whose expires_at <= now, oldest first (for the expiry sweeper).
   std::vector<std::string> KeysDueToExpire(Millis now, size_t limit) const;
+  // Keys whose credit refill is due at or before now.
+  std::vector<std::string> KeysDueToRefill(Millis now, size_t limit) const;
   Result<Page<OrgState>> ListOrgs(const std::optional<std::string>& cursor, size_t limit) const;
 
  private:
@@ -53,6 +55,7 @@ class ReadModel {
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;
   rocksdb::ColumnFamilyHandle* expiry_;
+  rocksdb::ColumnFamilyHandle* refill_;
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
 };

@@ -46,6 +46,7 @@ std::string EncodeKey(const KeyState& k) {
   PutOpt(j, "lua", k.last_used_at);
   PutOpt(j, "lui", k.last_used_ip);
   PutOpt(j, "luu", k.last_used_user_agent);
+  PutOpt(j, "crat", k.credits_refilled_at);
   if (k.credits) j["cr"] = CreditsJson(*k.credits);
   if (k.ratelimit) j["rl"] = {{"limit", k.ratelimit->limit}, {"window_ms", k.ratelimit->window_ms}};
   auto bytes = json::to_msgpack(j);
@@ -87,6 +88,7 @@ std::optional<KeyState> DecodeKey(std::string_view bytes) {
     GetOpt(j, "lua", k.last_used_at);
     GetOpt(j, "lui", k.last_used_ip);
     GetOpt(j, "luu", k.last_used_user_agent);
+    GetOpt(j, "crat", k.credits_refilled_at);
     if (j.contains("cr")) k.credits = CreditsFrom(j["cr"]);
     if (j.contains("rl")) k.ratelimit = RateLimit{j["rl"].at("limit"), j["rl"].at("window_ms")};
     return k;

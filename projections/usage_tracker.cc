@@ -1,5 +1,6 @@
 #include "projections/usage_tracker.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace kl::projections {
@@ -31,17 +32,6 @@ UsageTracker::Shard& UsageTracker::ShardOf(const std::string& key_id) const {
   return shards_[std::hash<std::string>{}(key_id) % kShards];
 }
 
-void UsageTracker::RecordUse(const KeyState& key, Millis at, const std::string& ip, const std::string& ua,
-                             int64_t credits) {
-  Shard& s = ShardOf(key.id);
-  std::lock_guard lock(s.mu);
-  Entry& e = s.entries[key.id];
-  e.pending.key_id = key.id;
-  e.pending.org_id = key.org_id;
-  if (!e.pending.used) e.pending.used.emplace();
-  e.pending.used->Add(at, ip, ua, credits);
-}
-
 void UsageTracker::RecordRejection(const KeyState& key, const std::string& code, Millis at, const std::string& ip,
                                    const std::string& ua) {
   Shard& s = ShardOf(key.id);
@@ -68,6 +58,91 @@ void UsageTracker::Overlay(KeyState& key) const {
     key.last_used_user_agent = w.user_agent;
   }
   if (key.credits) key.credits->remaining = std::max<int64_t>(0, key.credits->remaining - w.credits_spent);
+  if (key.credits && it->second.live_credits) key.credits->remaining = *it->second.live_credits;
+}
+
+GateOutcome UsageTracker::TryUse(const KeyState& key, Millis now, const std::string& ip, const std::string& ua) {
+  GateOutcome out;
+  Shard& s = ShardOf(key.id);
+  std::lock_guard lock(s.mu);
+  Entry& e = s.entries[key.id];
+  e.pending.key_id = key.id;
+  e.pending.org_id = key.org_id;
+
+  // Token bucket: `limit` tokens, refilled continuously over `window_ms`.
+  bool rate_ok = true;
+  if (key.ratelimit) {
+    const RateLimit& rl = *key.ratelimit;
+    if (e.bucket_config != rl) {
+      e.bucket_config = rl;
+      e.tokens = static_cast<double>(rl.limit);
+      e.tokens_at = now;
+    }
+    double per_ms = static_cast<double>(rl.limit) / static_cast<double>(rl.window_ms);
+    if (now > e.tokens_at) {
+      e.tokens = std::min<double>(static_cast<double>(rl.limit), e.tokens + (now - e.tokens_at) * per_ms);
+      e.tokens_at = now;
+    }
+    rate_ok = e.tokens >= 1.0;
+    if (rate_ok) e.tokens -= 1.0;
+    RateLimitState st;
+    st.limit = rl.limit;
+    st.remaining = static_cast<int64_t>(e.tokens);
+    st.reset_at = now + static_cast<Millis>((static_cast<double>(rl.limit) - e.tokens) / per_ms);
+    out.ratelimit = st;
+  } else {
+    e.bucket_config.reset();
+  }
+
+  int64_t credits = 0;
+  if (key.credits) {
+    if (!e.live_credits) e.live_credits = key.credits->remaining - e.uncommitted_spent;
+    credits = *e.live_credits;
+  } else {
+    e.live_credits.reset();
+  }
+
+  if (!rate_ok) {
+    out.code = ValidationCode::kRateLimited;
+  } else if (key.credits && credits <= 0) {
+    out.code = ValidationCode::kUsageExceeded;
+  } else {
+    out.code = ValidationCode::kValid;
+  }
+  if (key.credits) out.credits_remaining = std::max<int64_t>(0, credits - (out.code == ValidationCode::kValid));
+
+  if (out.code == ValidationCode::kValid) {
+    int64_t spend = key.credits ? 1 : 0;
+    if (spend) {
+      *e.live_credits -= 1;
+      e.uncommitted_spent += 1;
+    }
+    if (!e.pending.used) e.pending.used.emplace();
+    e.pending.used->Add(now, ip, ua, spend);
+  } else {
+    e.pending.rejected[ValidationCodeName(out.code)].Add(now, ip, ua, 0);
+  }
+  return out;
+}
+
+void UsageTracker::OnCommitted(const Event& event) {
+  if (!event.key_id) return;
+  Shard& s = ShardOf(*event.key_id);
+  std::lock_guard lock(s.mu);
+  auto it = s.entries.find(*event.key_id);
+  if (it == s.entries.end()) return;
+  Entry& e = it->second;
+  if (const auto* used = std::get_if<KeyUsed>(&event.data)) {
+    e.uncommitted_spent -= used->credits_spent;  // now folded into the projection
+  } else if (const auto* u = std::get_if<KeyUpdated>(&event.data)) {
+    if (u->credits) {
+      if (*u->credits) e.live_credits = (*u->credits)->remaining - e.uncommitted_spent;
+      else e.live_credits.reset();
+    }
+    if (u->ratelimit) e.bucket_config.reset();  // a new limit starts with a full bucket
+  } else if (const auto* r = std::get_if<KeyCreditsRefilled>(&event.data)) {
+    e.live_credits = r->remaining - e.uncommitted_spent;
+  }
 }
 
 std::vector<KeyUsage> UsageTracker::BeginFlush() {
@@ -105,7 +180,7 @@ void UsageTracker::EndFlush(const KeyUsage& usage, bool appended) {
     }
   }
   e.in_flight = KeyUsage{usage.key_id, usage.org_id, std::nullopt, {}};
-  if (!e.pending.used && e.pending.rejected.empty()) s.entries.erase(it);
+  if (e.Idle()) s.entries.erase(it);
 }
 
 }  // namespace kl::projections

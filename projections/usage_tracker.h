@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/event.h"
 #include "domain/key.h"
 
 namespace kl::projections {
@@ -32,9 +33,28 @@ struct KeyUsage {
   std::map<std::string, UsageWindow> rejected;  // by validation code
 };
 
+struct RateLimitState {
+  int64_t limit = 0;
+  int64_t remaining = 0;
+  Millis reset_at = 0;  // when the bucket is full again
+};
+
+struct GateOutcome {
+  ValidationCode code = ValidationCode::kValid;
+  std::optional<int64_t> credits_remaining;  // set when the key has a credits gate
+  std::optional<RateLimitState> ratelimit;   // set when the key has a ratelimit gate
+};
+
 class UsageTracker {
  public:
-  void RecordUse(const KeyState& key, Millis at, const std::string& ip, const std::string& ua, int64_t credits = 0);
+  // The last two gates of SPEC §7a for a key that passed every other check, decided and
+  // recorded atomically per key: RATE_LIMITED (token bucket), USAGE_EXCEEDED (credits), else
+  // VALID, which spends one credit and records the use. Exact under concurrency.
+  GateOutcome TryUse(const KeyState& key, Millis now, const std::string& ip, const std::string& ua);
+  // Called in log order for every committed event (the projector's commit hook), so live
+  // credits follow PATCHes and refills while spends not yet in the log are kept.
+  void OnCommitted(const Event& event);
+
   void RecordRejection(const KeyState& key, const std::string& code, Millis at, const std::string& ip,
                        const std::string& ua);
   // Applies usage not yet in the projection to a projected key.
@@ -48,6 +68,17 @@ class UsageTracker {
   struct Entry {
     KeyUsage pending;
     KeyUsage in_flight;
+    // Live gates. live_credits, once known, is the authority (re-deriving it from the
+    // projection could race with a flush); uncommitted_spent counts spends the log lacks.
+    std::optional<int64_t> live_credits;
+    int64_t uncommitted_spent = 0;
+    std::optional<RateLimit> bucket_config;
+    double tokens = 0;
+    Millis tokens_at = 0;
+    bool Idle() const {
+      return !pending.used && pending.rejected.empty() && !in_flight.used && in_flight.rejected.empty() &&
+             !live_credits && !bucket_config;
+    }
   };
   struct Shard {
     mutable std::mutex mu;
