@@ -6,25 +6,25 @@
 #include <stdexcept>
 #include <vector>
 
+#include "events/utf8.h"
+
 namespace kl::events {
 
 using nlohmann::json;
 
 namespace {
 
-// RFC 8785 §3.2.3: properties sort by their names as UTF-16 code units.
+// RFC 8785 §3.2.3: properties sort by their names as UTF-16 code units. That is code point
+// order except that characters above U+FFFF (surrogate pairs, D800..DFFF) sort before
+// U+E000..U+FFFF, so byte-wise UTF-8 order (nlohmann's own) is not enough.
 std::u16string Utf16(const std::string& s) {
   std::u16string out;
+  out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    uint32_t cp;
-    size_t n;
-    if (c < 0x80) cp = c, n = 1;
-    else if ((c >> 5) == 6) cp = c & 0x1f, n = 2;
-    else if ((c >> 4) == 14) cp = c & 0x0f, n = 3;
-    else cp = c & 0x07, n = 4;
-    for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    i += n;
+    Utf8Step step = NextCodePoint(s, i);
+    if (!step.valid) throw std::domain_error("RFC 8785 needs valid UTF-8 text");
+    i += step.length;
+    uint32_t cp = step.code_point;
     if (cp >= 0x10000) {
       cp -= 0x10000;
       out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
@@ -36,8 +36,10 @@ std::u16string Utf16(const std::string& s) {
   return out;
 }
 
-// RFC 8785 §3.2.2.2: JSON.stringify's escaping; everything else is written as is (UTF-8).
+// RFC 8785 §3.2.2.2: JSON.stringify's escaping (the two-character forms where ECMAScript has
+// one, \u00xx with lower-case hex for the other controls); everything else is written as is.
 void String(const std::string& s, std::string& out) {
+  if (!IsValidUtf8(s)) throw std::domain_error("RFC 8785 needs valid UTF-8 text");
   static const char* kHex = "0123456789abcdef";
   out.push_back('"');
   for (unsigned char c : s) {
@@ -136,18 +138,24 @@ void Write(const json& v, std::string& out) {
       break;
     }
     case json::value_t::object: {
-      std::vector<std::pair<std::u16string, const std::string*>> keys;
-      keys.reserve(v.size());
-      for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16(it.key()), &it.key());
-      std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      struct Member {
+        std::u16string sort_key;
+        const std::string* name;
+        const json* value;
+      };
+      std::vector<Member> members;
+      members.reserve(v.size());
+      for (auto it = v.begin(); it != v.end(); ++it) members.push_back({Utf16(it.key()), &it.key(), &it.value()});
+      // Keys are unique, so the order is total and a plain sort is deterministic.
+      std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.sort_key < b.sort_key; });
       out.push_back('{');
       bool first = true;
-      for (const auto& [k16, key] : keys) {
+      for (const Member& m : members) {
         if (!first) out.push_back(',');
         first = false;
-        String(*key, out);
+        String(*m.name, out);
         out.push_back(':');
-        Write(v.at(*key), out);
+        Write(*m.value, out);
       }
       out.push_back('}');
       break;

@@ -7,6 +7,9 @@
 
 namespace kl::events {
 
+// Throws std::domain_error for what RFC 8785 cannot express: NaN, Infinity, text that is not
+// valid UTF-8 (and binary values). ToJson's output never contains any of them (see sanitize.h),
+// so canonicalising an event cannot throw.
 std::string Canonicalize(const nlohmann::json& value);
 
 }  // namespace kl::events

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "events/events.capnp.h"
+#include "events/sanitize.h"
 
 namespace kl::events {
 
@@ -15,12 +16,16 @@ namespace s = schema;
 namespace {
 
 // ---- writing ------------------------------------------------------------------------------
+// Every string is written with its explicit length: the std::string conversion Cap'n Proto
+// offers stops at the first NUL, and a shortened field would no longer match its hash.
+capnp::Text::Reader Txt(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+
 void Put(s::OptText::Builder b, const std::optional<std::string>& v) {
-  if (v) b.setValue(*v);
+  if (v) b.setValue(Txt(*v));
 }
 void Put(s::OptText::Builder b, const std::optional<std::optional<std::string>>& v) {
   if (!v) return;
-  if (*v) b.setValue(**v);
+  if (*v) b.setValue(Txt(**v));
   else b.setNull();
 }
 void Put(s::OptInt64::Builder b, const std::optional<Millis>& v) {
@@ -34,14 +39,14 @@ void Put(s::OptInt64::Builder b, const std::optional<std::optional<Millis>>& v) 
 template <typename InitFn>
 void PutList(InitFn init, const std::vector<std::string>& v) {
   auto list = init(static_cast<unsigned>(v.size()));
-  for (size_t i = 0; i < v.size(); ++i) list.set(static_cast<unsigned>(i), v[i]);
+  for (size_t i = 0; i < v.size(); ++i) list.set(static_cast<unsigned>(i), Txt(v[i]));
 }
 void PutCredits(s::Credits::Builder b, const Credits& c) {
   b.setRemaining(c.remaining);
   if (c.refill) {
     b.setHasRefill(true);
     b.setRefillAmount(c.refill->amount);
-    b.setRefillInterval(c.refill->interval);
+    b.setRefillInterval(Txt(c.refill->interval));
   }
 }
 void Put(s::OptCredits::Builder b, const std::optional<Credits>& v) {
@@ -64,12 +69,22 @@ void Put(s::OptRateLimit::Builder b, const std::optional<std::optional<RateLimit
   else b.setNull();
 }
 
+// metadata is stored as JSON text. dump() (not the canonical form) keeps 1.0 a float, so the
+// served JSON is unchanged by a round-trip. dump() throws on invalid UTF-8, and the rendering
+// sanitises anyway (sanitize.h), so the stored text is the sanitised value: its rendering, and
+// thus the event's hash, is the same before and after a round-trip.
+std::string MetadataText(const nlohmann::json& metadata) {
+  nlohmann::json safe = metadata;
+  SanitizeJson(safe);
+  return safe.dump();
+}
+
 struct PayloadWriter {
   s::Event::Payload::Builder p;
   void operator()(const OrgCreated& d) {
     auto b = p.initOrgCreated();
-    b.setName(d.name);
-    b.setStatus(d.status);
+    b.setName(Txt(d.name));
+    b.setStatus(Txt(d.status));
   }
   void operator()(const OrgUpdated& d) {
     auto b = p.initOrgUpdated();
@@ -78,19 +93,19 @@ struct PayloadWriter {
   }
   void operator()(const KeyCreated& d) {
     auto b = p.initKeyCreated();
-    b.setName(d.name);
+    b.setName(Txt(d.name));
     Put(b.initDescription(), d.description);
-    b.setSecretHashHex(d.secret_hash_hex);
-    b.setObfuscatedValue(d.obfuscated_value);
-    b.setPrefix(d.prefix);
-    b.setEnvironment(d.environment);
+    b.setSecretHashHex(Txt(d.secret_hash_hex));
+    b.setObfuscatedValue(Txt(d.obfuscated_value));
+    b.setPrefix(Txt(d.prefix));
+    b.setEnvironment(Txt(d.environment));
     PutList([&](unsigned n) { return b.initPermissions(n); }, d.permissions);
-    b.setPermissionSet(d.permission_set);
+    b.setPermissionSet(Txt(d.permission_set));
     auto o = b.initOwner();
-    o.setType(d.owner.type);
-    o.setId(d.owner.id);
+    o.setType(Txt(d.owner.type));
+    o.setId(Txt(d.owner.id));
     Put(b.initProjectId(), d.project_id);
-    b.setMetadataJson(d.metadata.dump());
+    b.setMetadataJson(Txt(MetadataText(d.metadata)));
     Put(b.initExpiresAt(), d.expires_at);
     Put(b.initRotatedFrom(), d.rotated_from);
     b.setEnabled(d.enabled);
@@ -106,7 +121,7 @@ struct PayloadWriter {
     Put(b.initDescription(), d.description);
     if (d.permissions) PutList([&](unsigned n) { return b.initPermissions().initValue(n); }, *d.permissions);
     Put(b.initExpiresAt(), d.expires_at);
-    if (d.metadata) b.initMetadataJson().setValue(d.metadata->dump());
+    if (d.metadata) b.initMetadataJson().setValue(Txt(MetadataText(*d.metadata)));
     if (d.ip_allowlist) PutList([&](unsigned n) { return b.initIpAllowlist().initValue(n); }, *d.ip_allowlist);
     Put(b.initCredits(), d.credits);
     Put(b.initRatelimit(), d.ratelimit);
@@ -116,24 +131,24 @@ struct PayloadWriter {
     b.setCount(d.count);
     b.setFirstAt(d.first_at);
     b.setLastAt(d.last_at);
-    b.setIp(d.ip);
-    b.setUserAgent(d.user_agent);
+    b.setIp(Txt(d.ip));
+    b.setUserAgent(Txt(d.user_agent));
     b.setCreditsSpent(d.credits_spent);
   }
   void operator()(const KeyUseRejected& d) {
     auto b = p.initKeyUseRejected();
-    b.setCode(d.code);
+    b.setCode(Txt(d.code));
     b.setCount(d.count);
     b.setFirstAt(d.first_at);
     b.setLastAt(d.last_at);
-    b.setIp(d.ip);
-    b.setUserAgent(d.user_agent);
+    b.setIp(Txt(d.ip));
+    b.setUserAgent(Txt(d.user_agent));
   }
   void operator()(const KeyRevoked& d) { Put(p.initKeyRevoked().initReason(), d.reason); }
   void operator()(const KeyExpired& d) { p.initKeyExpired().setExpiresAt(d.expires_at); }
   void operator()(const KeyRotated& d) {
     auto b = p.initKeyRotated();
-    b.setNewKeyId(d.new_key_id);
+    b.setNewKeyId(Txt(d.new_key_id));
     b.setGraceUntil(d.grace_until);
   }
   void operator()(const KeyDisabled& d) { Put(p.initKeyDisabled().initReason(), d.reason); }
@@ -146,7 +161,7 @@ struct PayloadWriter {
   void operator()(const KeyExpiringSoon& d) {
     auto b = p.initKeyExpiringSoon();
     b.setExpiresAt(d.expires_at);
-    b.setWindow(d.window);
+    b.setWindow(Txt(d.window));
   }
   void operator()(const KeyCreditsLow& d) {
     auto b = p.initKeyCreditsLow();
@@ -155,33 +170,33 @@ struct PayloadWriter {
   }
   void operator()(const KeyLeakReported& d) {
     auto b = p.initKeyLeakReported();
-    b.setUrl(d.url);
-    b.setSource(d.source);
+    b.setUrl(Txt(d.url));
+    b.setSource(Txt(d.source));
   }
   void operator()(const WebhookCreated& d) {
     auto b = p.initWebhookCreated();
-    b.setWebhookId(d.webhook_id);
-    b.setUrl(d.url);
+    b.setWebhookId(Txt(d.webhook_id));
+    b.setUrl(Txt(d.url));
     PutList([&](unsigned n) { return b.initEventTypes(n); }, d.event_types);
     Put(b.initDescription(), d.description);
-    b.setSecretHashHex(d.secret_hash_hex);
+    b.setSecretHashHex(Txt(d.secret_hash_hex));
   }
-  void operator()(const WebhookDeleted& d) { p.initWebhookDeleted().setWebhookId(d.webhook_id); }
+  void operator()(const WebhookDeleted& d) { p.initWebhookDeleted().setWebhookId(Txt(d.webhook_id)); }
   void operator()(const WebhookDisabled& d) {
     auto b = p.initWebhookDisabled();
-    b.setWebhookId(d.webhook_id);
-    b.setReason(d.reason);
+    b.setWebhookId(Txt(d.webhook_id));
+    b.setReason(Txt(d.reason));
   }
   void operator()(const ExportCreated& d) {
     auto b = p.initExportCreated();
-    b.setExportId(d.export_id);
-    b.setFormat(d.format);
+    b.setExportId(Txt(d.export_id));
+    b.setFormat(Txt(d.format));
     Put(b.initFrom(), d.from);
     Put(b.initTo(), d.to);
     b.setEventCount(d.event_count);
     b.setFirstSeq(d.first_seq);
     b.setLastSeq(d.last_seq);
-    b.setFileSha256(d.file_sha256);
+    b.setFileSha256(Txt(d.file_sha256));
   }
 };
 
@@ -343,14 +358,14 @@ std::string Encode(const Event& e) {
   b.setHash(capnp::Data::Reader(e.hash.data(), 32));
   b.setOrgPrevHash(capnp::Data::Reader(e.org_prev_hash.data(), 32));
   b.setOrgHash(capnp::Data::Reader(e.org_hash.data(), 32));
-  b.setId(e.id);
-  b.setOrgId(e.org_id);
+  b.setId(Txt(e.id));
+  b.setOrgId(Txt(e.org_id));
   Put(b.initKeyId(), e.key_id);
   b.setStreamVersion(e.stream_version);
   auto a = b.initActor();
-  a.setType(e.actor.type);
-  a.setId(e.actor.id);
-  b.setRequestId(e.request_id);
+  a.setType(Txt(e.actor.type));
+  a.setId(Txt(e.actor.id));
+  b.setRequestId(Txt(e.request_id));
   std::visit(PayloadWriter{b.initPayload()}, e.data);
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
@@ -368,6 +383,9 @@ Result<Event> Decode(std::string_view bytes) {
   options.nestingLimit = 16;
   try {
     capnp::FlatArrayMessageReader reader(aligned.asPtr(), options);
+    // One value holds exactly one message: trailing words mean the value is not what we wrote.
+    if (reader.getEnd() != aligned.end())
+      return Status(Code::kInternal, "event does not decode: trailing bytes after the message");
     auto r = reader.getRoot<s::Event>();
     Event e;
     e.seq = r.getSeq();

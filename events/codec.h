@@ -11,7 +11,9 @@ namespace kl::events {
 
 std::string Encode(const Event& event);
 // Decodes bytes read back from disk (or anywhere): copies them into a word-aligned buffer and
-// reads with bounded ReaderOptions; never throws, garbage yields a kInternal status.
+// reads with bounded ReaderOptions; never throws, garbage yields a kInternal status. The bytes
+// must be exactly one message (trailing bytes are refused), and an event type this build does
+// not know (written by a newer one) is a kInternal status too.
 Result<Event> Decode(std::string_view bytes);
 
 }  // namespace kl::events

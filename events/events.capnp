@@ -2,7 +2,7 @@
 # field, only append new ones (@N+1) and new union members; a new optional field must read as
 # "absent" from old messages (its default), so old events keep decoding — and rendering — the
 # same (their hashes depend on it).
-@0xe91864f9dff6df95;
+@0xd56706114d3eb039;
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("kl::events::schema");

@@ -2,6 +2,7 @@
 
 #include "domain/crypto.h"
 #include "domain/time.h"
+#include "events/sanitize.h"
 
 namespace kl::events {
 
@@ -51,7 +52,11 @@ struct DataRenderer {
               {"credits", OptCredits(d.credits)},
               {"ratelimit", OptRateLimit(d.ratelimit)}};
     // secret_hash_hex is deliberately absent: no secret or secret hash leaves the process.
-    if (d.idempotency_key_sha256) j["idempotency_key_sha256"] = *d.idempotency_key_sha256;
+    // The idempotency hashes are not secret: SHA-256 of (org, Idempotency-Key) and of the
+    // canonical request body, whose content the event already shows. They let an auditor see
+    // which creations were idempotent.
+    j["idempotency_key_sha256"] = OptStr(d.idempotency_key_sha256);
+    j["request_sha256"] = OptStr(d.request_sha256);
     return j;
   }
   json operator()(const KeyUpdated& d) const {
@@ -104,20 +109,28 @@ struct DataRenderer {
 
 }  // namespace
 
-json DataToJson(const EventData& data) { return std::visit(DataRenderer{}, data); }
+json DataToJson(const EventData& data) {
+  json j = std::visit(DataRenderer{}, data);
+  SanitizeJson(j);
+  return j;
+}
 
 json ToJsonUnsealed(const Event& e) {
-  return {{"seq", e.seq},
-          {"id", e.id},
-          {"type", EventTypeName(e.data)},
-          // Ledger-level events (a global export) belong to no org.
-          {"org_id", e.org_id.empty() ? json(nullptr) : json(e.org_id)},
-          {"key_id", OptStr(e.key_id)},
-          {"stream_version", e.stream_version},
-          {"recorded_at", Time(e.recorded_at)},
-          {"actor", {{"type", e.actor.type}, {"id", e.actor.id}}},
-          {"request_id", e.request_id},
-          {"data", DataToJson(e.data)}};
+  json j = {{"seq", e.seq},
+            {"id", e.id},
+            {"type", EventTypeName(e.data)},
+            // Ledger-level events (a global export) belong to no org.
+            {"org_id", e.org_id.empty() ? json(nullptr) : json(e.org_id)},
+            {"key_id", OptStr(e.key_id)},
+            {"stream_version", e.stream_version},
+            {"recorded_at", Time(e.recorded_at)},
+            {"actor", {{"type", e.actor.type}, {"id", e.actor.id}}},
+            {"request_id", e.request_id},
+              {"data", std::visit(DataRenderer{}, e.data)}};
+  // Stored text is not guaranteed to be UTF-8 (a User-Agent header can carry any bytes); the
+  // rendering, and so the hash, must still exist and be servable.
+  SanitizeJson(j);
+  return j;
 }
 
 json ToJson(const Event& e) {

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "events/canonical_json.h"
 
@@ -73,4 +76,74 @@ TEST_CASE("integers print exactly and nesting canonicalises recursively", "[even
   CHECK(Canonicalize(json::parse(R"({"b":[1,{"z":2,"a":-3}],"a":18446744073709})")) ==
         R"({"a":18446744073709,"b":[1,{"a":-3,"z":2}]})");
   CHECK(Canonicalize(json("tab\there\x7f")) == "\"tab\\there\x7f\"");
+}
+
+TEST_CASE("RFC 8785 §3.2.3 example: the exact sorted output", "[events][jcs]") {
+  auto in = json::parse(R"({"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh",
+    "1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"})");
+  CHECK(Canonicalize(in) ==
+        "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xc2\x80\":\"Control\","
+        "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\","
+        "\"\xf0\x9f\x98\x80\":\"Emoji: Grinning Face\",\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
+}
+
+TEST_CASE("ECMAScript switches to exponent form below 1e-6 and from 1e21", "[events][jcs]") {
+  CHECK(Canonicalize(json(1e21)) == "1e+21");
+  CHECK(Canonicalize(json(1e20)) == "100000000000000000000");
+  CHECK(Canonicalize(json(123456789012345680000.0)) == "123456789012345680000");
+  CHECK(Canonicalize(json(1.5e21)) == "1.5e+21");
+  CHECK(Canonicalize(json(1e-7)) == "1e-7");
+  CHECK(Canonicalize(json(1.5e-7)) == "1.5e-7");
+  CHECK(Canonicalize(json(1e-6)) == "0.000001");
+  CHECK(Canonicalize(json(0.1)) == "0.1");
+  CHECK(Canonicalize(json(-1.5)) == "-1.5");
+  CHECK(Canonicalize(json(100.0)) == "100");  // a float with an integral value prints as an integer
+  CHECK(Canonicalize(json(-0.0)) == "0");
+  CHECK(Canonicalize(json(5e-324)) == "5e-324");
+  CHECK(Canonicalize(json::parse("[1E30, 4.50, 2e-3, 0.000000000000000000000000001]")) == "[1e+30,4.5,0.002,1e-27]");
+}
+
+TEST_CASE("integers print exactly up to 2^53, beyond that as the double they round to", "[events][jcs]") {
+  CHECK(Canonicalize(json(int64_t{0})) == "0");
+  CHECK(Canonicalize(json(int64_t{-42})) == "-42");
+  CHECK(Canonicalize(json(int64_t{9007199254740992})) == "9007199254740992");
+  CHECK(Canonicalize(json(int64_t{-9007199254740992})) == "-9007199254740992");
+  CHECK(Canonicalize(json(int64_t{9007199254740993})) == "9007199254740992");
+  CHECK(Canonicalize(json(INT64_MIN)) == "-9223372036854776000");
+  CHECK(Canonicalize(json(UINT64_MAX)) == "18446744073709552000");
+  CHECK(Canonicalize(json(uint64_t{1795356360123})) == "1795356360123");
+}
+
+TEST_CASE("strings: JSON.stringify's escapes and nothing more", "[events][jcs]") {
+  const char* kShort[] = {"\\b", "\\t", "\\n", nullptr, "\\f", "\\r"};  // 0x08..0x0d
+  for (int c = 0; c < 0x20; ++c) {
+    std::string want;
+    if (c >= 8 && c <= 13 && kShort[c - 8]) {
+      want = kShort[c - 8];
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      want = buf;
+    }
+    INFO(c);
+    CHECK(Canonicalize(json(std::string(1, static_cast<char>(c)))) == "\"" + want + "\"");
+  }
+  // Not escaped: DEL, '/', U+2028/9 (JSON.stringify leaves them), non-ASCII, '<'.
+  CHECK(Canonicalize(json("\x7f/\xe2\x80\xa8\xe2\x80\xa9<\xf0\x9f\x98\x80")) ==
+        "\"\x7f/\xe2\x80\xa8\xe2\x80\xa9<\xf0\x9f\x98\x80\"");
+  CHECK(Canonicalize(json("\"\\")) == R"("\"\\")");
+}
+
+TEST_CASE("containers: arrays keep their order, empties stay compact", "[events][jcs]") {
+  CHECK(Canonicalize(json::parse(R"({ "b" : [ 3, 1, 2 ], "a" : { }, "c" : [ ] })")) == R"({"a":{},"b":[3,1,2],"c":[]})");
+  CHECK(Canonicalize(json::parse(R"([{"b":1,"a":2},[{"d":null,"c":false}]])")) == R"([{"a":2,"b":1},[{"c":false,"d":null}]])");
+}
+
+TEST_CASE("what RFC 8785 cannot express is refused", "[events][jcs]") {
+  CHECK_THROWS_AS(Canonicalize(json(std::nan(""))), std::domain_error);
+  CHECK_THROWS_AS(Canonicalize(json(std::numeric_limits<double>::infinity())), std::domain_error);
+  CHECK_THROWS_AS(Canonicalize(json(-std::numeric_limits<double>::infinity())), std::domain_error);
+  CHECK_THROWS_AS(Canonicalize(json("bad \xff")), std::domain_error);
+  CHECK_THROWS_AS(Canonicalize(json{{"bad \xc0\x80", 1}}), std::domain_error);
+  CHECK_THROWS_AS(Canonicalize(json::binary({1, 2})), std::domain_error);
 }

@@ -24,6 +24,14 @@ inline Event Fixture(EventData data, bool key_stream = true) {
   return e;
 }
 
+// A ledger-level event: no org (a global export by the admin).
+inline Event GlobalFixture(EventData data) {
+  Event e = Fixture(std::move(data), false);
+  e.org_id.clear();
+  e.actor = Actor{"admin", "admin"};
+  return e;
+}
+
 inline std::vector<Event> AllFixtures() {
   KeyCreated created;
   created.name = "ci \"deploy\"\n";
@@ -43,6 +51,8 @@ inline std::vector<Event> AllFixtures() {
   created.ip_allowlist = {"10.0.0.0/8", "2001:db8::/32"};
   created.credits = Credits{100, CreditRefill{1000, "daily"}};
   created.ratelimit = RateLimit{10, 1000};
+  created.idempotency_key_sha256 = std::string(64, 'e');
+  created.request_sha256 = std::string(64, 'f');
 
   KeyCreated plain;  // what most keys look like: optional things unset
   plain.name = "plain";
@@ -60,6 +70,32 @@ inline std::vector<Event> AllFixtures() {
   updated.metadata = nlohmann::json::object({{"k", "v"}});
   updated.credits = std::optional<Credits>();
   updated.ratelimit = std::optional<RateLimit>(RateLimit{5, 60000});
+
+  // The complement of `updated`: every field it leaves absent is set, and vice versa.
+  KeyUpdated updated2;
+  updated2.description = std::optional<std::string>("new words");
+  updated2.permissions = std::vector<std::string>{"posts:write"};
+  updated2.expires_at = std::optional<Millis>();  // cleared
+  updated2.ip_allowlist = std::vector<std::string>{};  // set to "any", not absent
+  updated2.credits = std::optional<Credits>(Credits{5, std::nullopt});
+  updated2.ratelimit = std::optional<RateLimit>();  // cleared
+
+  // Numbers and keys where RFC 8785 differs from naive JSON writers.
+  KeyCreated tricky = plain;
+  tricky.name = "tricky";
+  tricky.secret_hash_hex = std::string(64, 'b');
+  tricky.metadata = nlohmann::json::parse(R"({
+    "big": 1e21, "below_big": 1e20, "small": 1e-7, "above_small": 0.000001, "third": 0.3333333333333333,
+    "neg_zero": -0.0, "beyond_2_53": 9007199254740993, "max_u64": 18446744073709551615, "neg": -42,
+    "\u20ac": 1, "\ud83d\ude00": 2, "\ufb33": 3, "\u00f6": 4,
+    "ctl": "\u0000\u001f/\t\u00e9"
+  })");
+
+  // Bytes from outside (a User-Agent header) that are not UTF-8: rendered with U+FFFD.
+  KeyUsed odd_agent{1, 1795356360000, 1795356360000, "198.51.100.7", std::string("agent\xff\xe2\x82/1\x01", 11), 0};
+
+  ExportCreated global_export{"exp_01JDXK7Z8Q6N2V3W4X5Y6Z7A8J", "csv", std::nullopt, 1795356360000, 0, 0, 0,
+                              std::string(64, '0')};
 
   return {
       Fixture(OrgCreated{"Acme Inc", "active"}, false),
@@ -87,6 +123,16 @@ inline std::vector<Event> AllFixtures() {
       Fixture(ExportCreated{"exp_01JDXK7Z8Q6N2V3W4X5Y6Z7A8H", "ndjson", 1795356000000, std::nullopt, 12, 1, 40,
                             std::string(64, 'd')},
               false),
+      // ---- appended later: edge cases (keep appending; never reorder) ----
+      Fixture(updated2),
+      Fixture(KeyUpdated{}),  // nothing changed: data is {}
+      Fixture(OrgUpdated{std::string("Acme Corp"), std::nullopt}, false),
+      Fixture(tricky),
+      Fixture(odd_agent),
+      Fixture(WebhookCreated{"whk_01JDXK7Z8Q6N2V3W4X5Y6Z7A8K", "https://a.example/h", {"KeyRevoked", "KeyCreated"},
+                             std::string("SIEM"), std::string(64, 'c')},
+              false),
+      GlobalFixture(global_export),
   };
 }
 
