@@ -1,0 +1,257 @@
+// Issue 3: usage, expiry, updates, rotation, tenants, management keys, idempotency, concurrency.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "tests/e2e/kl_server.h"
+
+using namespace kl::e2e;
+
+TEST_CASE("a 1-second TTL key validates, expires, and its history shows KeyUsed and KeyExpired", "[e2e][lifecycle]") {
+  Server server({"--usage-flush-ms", "100"});
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto key = CreateKey(*admin, "acme", {{"ttl_seconds", 1}});
+  REQUIRE(key.api_key["expires_at"].is_string());
+  auto v = Validate(*admin, key.value, {{"ip", "203.0.113.7"}, {"user_agent", "e2e/1"}});
+  CHECK(v["code"] == "VALID");
+  // The next read sees the use at once.
+  auto got = admin->Get("/v1/orgs/acme/api-keys/" + key.id).Json();
+  CHECK(got["usage_count"] == 1);
+  CHECK(got["last_used_ip"] == "203.0.113.7");
+  CHECK(got["last_used_user_agent"] == "e2e/1");
+
+  int valid = 1;  // every VALID answer is a use, including those of the polling below
+  REQUIRE(WaitFor([&] {
+    auto code = Validate(*admin, key.value)["code"];
+    valid += code == "VALID";
+    return code == "EXPIRED";
+  }, std::chrono::seconds(5)));
+  std::vector<json> events;
+  bool flushed = WaitFor([&] {
+    events = KeyEvents(*admin, "acme", key.id);
+    int64_t used = 0, expired = 0;
+    for (const auto& e : events) {
+      if (e["type"] == "KeyUsed") used += e["data"]["count"].get<int64_t>();
+      expired += e["type"] == "KeyExpired";
+    }
+    return expired == 1 && used == valid;
+  });
+  INFO(json(Types(events)).dump());
+  REQUIRE(flushed);
+  for (const auto& e : events)
+    if (e["type"] == "KeyExpired") {
+      CHECK(e["actor"]["type"] == "system");
+    } else if (e["type"] == "KeyUsed") {
+      CHECK(e["actor"]["type"] == "system");
+    }
+  CHECK(admin->Get("/v1/orgs/acme/api-keys/" + key.id).Json()["status"] == "expired");
+}
+
+TEST_CASE("usage becomes one KeyUsed per key per flush window; failures of known keys become KeyUseRejected",
+          "[e2e][lifecycle]") {
+  Server server({"--usage-flush-ms", "60000"});  // one window for the whole test; shutdown flushes it
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto key = CreateKey(*admin, "acme");
+  auto revoked = CreateKey(*admin, "acme");
+  for (int i = 0; i < 5; ++i) CHECK(Validate(*admin, key.value)["code"] == "VALID");
+  REQUIRE(admin->Delete("/v1/orgs/acme/api-keys/" + revoked.id).status == 200);
+  for (int i = 0; i < 3; ++i) CHECK(Validate(*admin, revoked.value)["code"] == "REVOKED");
+  CHECK(admin->Get("/v1/orgs/acme/api-keys/" + key.id).Json()["usage_count"] == 5);
+  REQUIRE(server.Stop() == 0);  // a clean shutdown loses no usage
+  server.Start();
+  auto used = KeyEvents(*admin, "acme", key.id);
+  REQUIRE(Types(used) == std::vector<std::string>{"KeyCreated", "KeyUsed"});
+  CHECK(used[1]["data"]["count"] == 5);
+  auto rejected = KeyEvents(*admin, "acme", revoked.id);
+  REQUIRE(Types(rejected) == std::vector<std::string>{"KeyCreated", "KeyRevoked", "KeyUseRejected"});
+  CHECK(rejected[2]["data"]["code"] == "REVOKED");
+  CHECK(rejected[2]["data"]["count"] == 3);
+  CHECK(admin->Get("/v1/orgs/acme/api-keys/" + key.id).Json()["usage_count"] == 5);
+}
+
+TEST_CASE("PATCH: only what changed, If-Match, 409 on revoked keys, 400 naming fields", "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto key = CreateKey(*admin, "acme", {{"name", "one"}, {"description", "d"}});
+  std::string path = "/v1/orgs/acme/api-keys/" + key.id;
+  auto r = admin->Patch(path, {{"name", "two"}, {"description", "d"}});
+  REQUIRE(r.status == 200);
+  CHECK(r.Json()["name"] == "two");
+  CHECK(r.Json()["version"] == 2);
+  auto events = KeyEvents(*admin, "acme", key.id);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1]["data"] == json{{"name", "two"}});  // description did not change
+
+  CHECK(admin->Patch(path, {{"name", "three"}}, {"If-Match: 1"}).status == 412);
+  CHECK(admin->Patch(path, {{"name", "three"}}, {"If-Match: 2"}).status == 200);
+  CHECK(admin->Patch(path, {{"expires_at", nullptr}, {"description", nullptr}}).Json()["description"].is_null());
+
+  auto bad = admin->Patch(path, {{"name", 5}, {"expires_at", "yesterday"}, {"permissions", {"NO WAY"}}});
+  CHECK(bad.status == 400);
+  auto fields = bad.Json()["error"]["details"]["fields"];
+  CHECK(fields.contains("name"));
+  CHECK(fields.contains("expires_at"));
+  CHECK(fields.contains("permissions"));
+
+  REQUIRE(admin->Delete(path, {{"reason", "done"}}).status == 200);
+  CHECK(admin->Patch(path, {{"name", "four"}}).status == 409);
+}
+
+TEST_CASE("rotation copies the key, links both ways and expires the old one after the grace period",
+          "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto old = CreateKey(*admin, "acme",
+                       {{"name", "svc"}, {"permissions", {"posts:read"}}, {"environment", "test"}, {"prefix", "pk"},
+                        {"metadata", {{"team", "core"}}}, {"project_id", "p1"}});
+  auto r = admin->Post("/v1/orgs/acme/api-keys/" + old.id + "/rotate", {{"grace_seconds", 1}});
+  REQUIRE(r.status == 201);
+  auto fresh = r.Json();
+  std::string value = fresh["value"];
+  CHECK(value.rfind("pk_test_", 0) == 0);
+  CHECK(fresh["api_key"]["rotated_from"] == old.id);
+  for (const char* f : {"name", "permissions", "environment", "prefix", "metadata", "project_id", "owner"})
+    CHECK(fresh["api_key"][f] == old.api_key[f]);
+  auto before = admin->Get("/v1/orgs/acme/api-keys/" + old.id).Json();
+  CHECK(before["rotated_to"] == fresh["api_key"]["id"]);
+  CHECK(Validate(*admin, old.value)["code"] == "VALID");  // within the grace period
+  CHECK(Validate(*admin, value)["code"] == "VALID");
+  REQUIRE(WaitFor([&] { return Validate(*admin, old.value)["code"] == "EXPIRED"; }, std::chrono::seconds(5)));
+  auto types = Types(KeyEvents(*admin, "acme", old.id));
+  CHECK(std::count(types.begin(), types.end(), "KeyRotated") == 1);
+  CHECK(admin->Post("/v1/orgs/acme/api-keys/" + old.id + "/rotate", {{"grace_seconds", -1}}).status == 400);
+  CHECK(admin->Post("/v1/orgs/acme/api-keys/" + old.id + "/rotate", {{"grace_seconds", 2592001}}).status == 400);
+}
+
+TEST_CASE("tenant status gates writes and validation", "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto key = CreateKey(*admin, "acme");
+  for (const char* status : {"past_due", "trial_expired", "decommissioning"}) {
+    REQUIRE(admin->Patch("/v1/orgs/acme", {{"status", status}}).status == 200);
+    auto c = admin->Post("/v1/orgs/acme/api-keys", {{"name", "x"}});
+    CHECK(c.status == 402);
+    CHECK(c.Json()["error"]["code"] == "tenant_inactive");
+    CHECK(c.Json()["error"]["details"]["status"] == status);
+    CHECK(admin->Patch("/v1/orgs/acme/api-keys/" + key.id, {{"name", "y"}}).status == 402);
+    CHECK(admin->Post("/v1/orgs/acme/api-keys/" + key.id + "/rotate", json::object()).status == 402);
+    CHECK(Validate(*admin, key.value)["code"] ==
+          (std::string(status) == "decommissioning" ? "TENANT_INACTIVE" : "VALID"));
+  }
+  CHECK(admin->Delete("/v1/orgs/acme/api-keys/" + key.id).status == 200);  // revocation is always allowed
+}
+
+TEST_CASE("management keys: scopes, org isolation, actors, and revocation takes effect at once", "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  CreateOrg(*admin, "beta");
+  auto mgmt = CreateKey(*admin, "acme", {{"permission_set", "full_access"}});
+  auto reader = CreateKey(*admin, "acme", {{"permission_set", "read_only"}});
+  auto validator = CreateKey(*admin, "acme", {{"permission_set", "validator"}});
+  auto beta_key = CreateKey(*admin, "beta");
+  Client as_mgmt(server.Url(), mgmt.value), as_reader(server.Url(), reader.value),
+      as_validator(server.Url(), validator.value);
+
+  auto made = as_mgmt.Post("/v1/orgs/acme/api-keys", {{"name", "by key"}});
+  REQUIRE(made.status == 201);
+  CHECK(made.Json()["api_key"]["created_by"] == json{{"type", "api_key"}, {"id", mgmt.id}});
+  auto ev = KeyEvents(*admin, "acme", made.Json()["api_key"]["id"]);
+  CHECK(ev[0]["actor"] == json{{"type", "api_key"}, {"id", mgmt.id}});
+
+  CHECK(as_mgmt.Get("/v1/orgs/beta/api-keys").status == 403);
+  CHECK(as_mgmt.Post("/v1/orgs/beta/api-keys", {{"name", "x"}}).status == 403);
+  CHECK(as_reader.Get("/v1/orgs/acme/api-keys").status == 200);
+  CHECK(as_reader.Post("/v1/orgs/acme/api-keys", {{"name", "x"}}).status == 403);
+  CHECK(as_validator.Get("/v1/orgs/acme/api-keys").status == 403);
+  CHECK(Validate(as_validator, mgmt.value)["code"] == "VALID");
+  CHECK(Validate(as_validator, beta_key.value)["code"] == "NOT_FOUND");  // another org's key
+  CHECK(as_mgmt.Post("/v1/orgs", {{"name", "nope"}}).status == 403);     // admin only
+
+  Client plain(server.Url(), beta_key.value);  // no management scope: not a credential
+  CHECK(plain.Get("/v1/orgs/beta/api-keys").status == 401);
+
+  REQUIRE(admin->Delete("/v1/orgs/acme/api-keys/" + mgmt.id).status == 200);
+  CHECK(as_mgmt.Get("/v1/orgs/acme/api-keys").status == 401);
+}
+
+TEST_CASE("Idempotency-Key: a retry replays without the secret, another body conflicts, and it survives a restart",
+          "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  json body = {{"name", "ci"}};
+  auto first = admin->Post("/v1/orgs/acme/api-keys", body, {"Idempotency-Key: abc-1"});
+  REQUIRE(first.status == 201);
+  auto again = admin->Post("/v1/orgs/acme/api-keys", body, {"Idempotency-Key: abc-1"});
+  CHECK(again.status == 200);
+  CHECK(again.Header("idempotent-replayed") == "true");
+  CHECK_FALSE(again.Json().contains("value"));
+  CHECK(again.Json()["api_key"]["id"] == first.Json()["api_key"]["id"]);
+  CHECK(admin->Post("/v1/orgs/acme/api-keys", {{"name", "other"}}, {"Idempotency-Key: abc-1"}).status == 409);
+  REQUIRE(server.Stop() == 0);
+  server.Start();
+  auto after = admin->Post("/v1/orgs/acme/api-keys", body, {"Idempotency-Key: abc-1"});
+  CHECK(after.status == 200);
+  CHECK(after.Json()["api_key"]["id"] == first.Json()["api_key"]["id"]);
+  CHECK(admin->Get("/v1/orgs/acme/api-keys?status=all").Json()["data"].size() == 1);
+}
+
+TEST_CASE("concurrency: eight revokes append one KeyRevoked; one of eight same-If-Match patches wins",
+          "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto key = CreateKey(*admin, "acme");
+  std::string path = "/v1/orgs/acme/api-keys/" + key.id;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      Client c(server.Url(), Server::kAdminToken);
+      if (c.Delete(path).status == 200) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(ok == 8);
+  auto types = Types(KeyEvents(*admin, "acme", key.id));
+  CHECK(std::count(types.begin(), types.end(), "KeyRevoked") == 1);
+
+  auto other = CreateKey(*admin, "acme");
+  std::atomic<int> won{0}, lost{0};
+  threads.clear();
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      Client c(server.Url(), Server::kAdminToken);
+      auto r = c.Patch("/v1/orgs/acme/api-keys/" + other.id, {{"name", "n" + std::to_string(i)}}, {"If-Match: 1"});
+      if (r.status == 200) ++won;
+      else if (r.status == 412) ++lost;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(won == 1);
+  CHECK(lost == 7);
+}
+
+TEST_CASE("required_permissions and bad validation input", "[e2e][lifecycle]") {
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto key = CreateKey(*admin, "acme", {{"permissions", {"posts:read"}}});
+  CHECK(Validate(*admin, key.value, {{"required_permissions", {"posts:read"}}})["code"] == "VALID");
+  CHECK(Validate(*admin, key.value, {{"required_permissions", {"posts:write"}}})["code"] == "INSUFFICIENT_PERMISSIONS");
+  CHECK(admin->Post("/v1/validations", {{"value", 5}}).status == 400);
+  CHECK(admin->Post("/v1/validations", {{"value", key.value}, {"required_permissions", "x"}}).status == 400);
+  for (json bad : {json{{"name", "x"}, {"ttl_seconds", -5}}, json{{"name", "x"}, {"ttl_seconds", 315360001}},
+                   json{{"name", "x"}, {"ttl_seconds", 5}, {"expires_at", "2099-01-01T00:00:00Z"}},
+                   json{{"name", "x"}, {"environment", "prod"}}, json{{"name", 7}}}) {
+    auto r = admin->Post("/v1/orgs/acme/api-keys", bad);
+    CHECK(r.status == 400);
+    CHECK(r.Json()["error"]["code"] == "validation_error");
+  }
+}
