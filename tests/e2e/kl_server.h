@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <strings.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -94,7 +96,9 @@ class Client {
     }
     curl_slist* list = nullptr;
     if (!token_.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token_).c_str());
-    if (!body.empty()) list = curl_slist_append(list, "Content-Type: application/json");
+    bool own_type = false;
+    for (const auto& h : headers) own_type |= strncasecmp(h.c_str(), "Content-Type:", 13) == 0;
+    if (!body.empty() && !own_type) list = curl_slist_append(list, "Content-Type: application/json");
     for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Client::OnBody);
