@@ -141,7 +141,7 @@ TEST_CASE("exports: signed manifests chained per org, files that verify with the
   auto admin = server.Admin();
   CreateOrg(*admin, "acme");
   CreateOrg(*admin, "beta");
-  auto key = CreateKey(*admin, "acme", {{"metadata", {{"note", "line\nbreak \"quoted\" €"}}}});
+  auto key = CreateKey(*admin, "acme", {{"metadata", {{"note", "line\nbreak \"quoted\" €"}, {"big", 1e21}, {"small", 1e-7}, {"ratio", 0.1}, {"\u00f6", 1}, {"\u20ac", 2}}}});
   CreateKey(*admin, "beta");
   REQUIRE(admin->Delete("/v1/orgs/acme/api-keys/" + key.id, {{"reason", "rotated out"}}).status == 200);
 
@@ -171,6 +171,18 @@ TEST_CASE("exports: signed manifests chained per org, files that verify with the
       int prc = 0;
       auto pout = Shell(std::string("python3 ") + KEYLEDGER_SOURCE_DIR + "/docs/verify_export.py " + path, &prc);
       INFO(pout);
+      CHECK(prc == 0);
+      // The manifest's signature, checked the way docs/audit.md tells an auditor to.
+      std::string manifest_path = path + ".manifest.json";
+      Shell(std::string("python3 ") + KEYLEDGER_SOURCE_DIR + "/docs/verify_export.py --manifest-message " +
+                manifest_path + " > " + dir + "/m.msg",
+            &prc);
+      WriteTemp(dir, "m.b64", m["signature"].get<std::string>() + "\n");
+      Shell("openssl base64 -d -A -in " + dir + "/m.b64 -out " + dir + "/m.sig", &prc);
+      auto vout = Shell("openssl pkeyutl -verify -pubin -inkey " + dir + "/pub.pem -rawin -in " + dir +
+                            "/m.msg -sigfile " + dir + "/m.sig",
+                        &prc);
+      INFO(vout);
       CHECK(prc == 0);
       // Tampering is caught: drop, change or re-order a line.
       std::string body = file.body;
