@@ -2,7 +2,10 @@
 
 #include <sys/socket.h>
 
+#include <strings.h>
+
 #include <atomic>
+#include <unordered_map>
 #include <random>
 
 #include <pistache/endpoint.h>
@@ -18,6 +21,10 @@
 namespace kl::http {
 
 namespace Http = Pistache::Http;
+namespace Tcp = Pistache::Tcp;
+
+// The body limit is 64 KiB (answered with our 413); headers get 32 KiB on top.
+constexpr size_t kMaxRequestBytes = kMaxBodyBytes + 32 * 1024;
 
 namespace {
 
@@ -90,10 +97,109 @@ void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond
   }
 }
 
+// Sends `reply` on `w` with our headers; when `close_after`, shuts the socket once it is out
+// (Pistache itself never closes a connection after "Connection: close").
+void SendReply(Http::ResponseWriter& w, const Reply& reply, const std::string& request_id, bool close_after) {
+  SetHeader(w, "X-Request-Id", request_id);
+  SetHeader(w, "Content-Type", reply.content_type);
+  for (const auto& [k, v] : reply.headers) SetHeader(w, k, v);
+  if (close_after) SetHeader(w, "Connection", "close");
+  auto peer = w.getPeer();
+  if (!reply.file_path.empty()) {
+    // serveFile sets Content-Type itself; the one added above would be a duplicate.
+    w.headers().remove("Content-Type");
+    Http::serveFile(w, reply.file_path, Pistache::Http::Mime::MediaType::fromString(reply.content_type));
+    return;
+  }
+  auto promise = w.send(static_cast<Http::Code>(reply.status), reply.body);
+  if (close_after && peer) {
+    promise.then([peer](ssize_t) { ::shutdown(peer->fd(), SHUT_RDWR); },
+                 [peer](std::exception_ptr) { ::shutdown(peer->fd(), SHUT_RDWR); });
+  }
+}
+
+// The Content-Length a complete header block declares, if any (case-insensitive); UINT64_MAX for
+// one too long to be a number we could accept, nullopt-with-malformed for one that is no number.
+struct Declared {
+  bool present = false;
+  bool malformed = false;
+  uint64_t length = 0;
+};
+Declared DeclaredLength(std::string_view head) {
+  static const std::string_view kName = "\r\ncontent-length:";
+  for (size_t i = 0; i + kName.size() <= head.size(); ++i) {
+    if (strncasecmp(head.data() + i, kName.data(), kName.size()) != 0) continue;
+    size_t j = i + kName.size();
+    while (j < head.size() && (head[j] == ' ' || head[j] == '\t')) ++j;
+    uint64_t v = 0;
+    size_t digits = 0;
+    for (; j < head.size() && head[j] >= '0' && head[j] <= '9' && digits < 20; ++j, ++digits)
+      v = v * 10 + static_cast<uint64_t>(head[j] - '0');
+    if (digits == 0) return Declared{true, true, 0};
+    return Declared{true, false, digits >= 20 ? UINT64_MAX : v};
+  }
+  return Declared{};
+}
+
 class FrontDoor : public Http::Handler {
  public:
   HTTP_PROTOTYPE(FrontDoor)
-  explicit FrontDoor(const Router* router) : router_(router) {}
+  FrontDoor(const Router* router, size_t max_request) : router_(router), max_request_(max_request) {}
+
+  // Pistache's own input loop, with two changes: a body that could never fit is refused from its
+  // declared Content-Length (Pistache would reserve that many bytes first: a 100 GB header is a
+  // bad_alloc), and parser errors are answered with the SPEC envelope instead of a plain-text
+  // status carrying an exception message.
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
+    HeaderWatch& watch = watches_[peer.get()];
+    if (!watch.complete) {
+      size_t room = max_request_ - std::min(max_request_, watch.head.size());
+      watch.head.append(buffer, std::min(len, room));
+      auto end = watch.head.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        watch.complete = true;
+        auto declared = DeclaredLength(std::string_view(watch.head).substr(0, end + 2));
+        if (declared.present && (declared.malformed || declared.length > kMaxBodyBytes)) {
+          watches_.erase(peer.get());
+          Http::Handler::getParser(peer)->reset();
+          return Refuse(peer, declared.malformed ? Status(Code::kMalformedJson, "Content-Length is not a number")
+                                                 : Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB"));
+        }
+      }
+    }
+    auto parser = Http::Handler::getParser(peer);
+    auto& request = parser->request;
+    try {
+      if (!parser->feed(buffer, len)) {
+        parser->reset();
+        watches_.erase(peer.get());
+        return Refuse(peer, Status(Code::kPayloadTooLarge, "the request exceeds the size limit"));
+      }
+      if (parser->parse() == Http::Private::State::Done) {
+        watches_.erase(peer.get());
+        Http::ResponseWriter response(request.version(), transport(), this, peer);
+        request.copyAddress(peer->address());
+        peer->setIdle(false);
+        onRequest(request, std::move(response));
+        parser->reset();
+      }
+    } catch (const Http::HttpError& err) {
+      parser->reset();
+      watches_.erase(peer.get());
+      Code code = err.code() == 413 ? Code::kPayloadTooLarge : Code::kMalformedJson;
+      Refuse(peer, Status(code, code == Code::kPayloadTooLarge ? "the request is too large" : "malformed HTTP request"));
+    } catch (const std::exception& e) {
+      parser->reset();
+      watches_.erase(peer.get());
+      spdlog::warn("refused an unreadable request: {}", e.what());
+      Refuse(peer, Status(Code::kMalformedJson, "malformed HTTP request"));
+    }
+  }
+
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    watches_.erase(peer.get());
+    Http::Handler::onDisconnection(peer);
+  }
 
   void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
     auto ctx = std::make_shared<RequestContext>();
@@ -111,11 +217,9 @@ class FrontDoor : public Http::Handler {
     auto client_id = ctx->Header("x-request-id");
     ctx->request_id = client_id && IsClientRequestId(*client_id) ? *client_id : NewId("req", NowMillis());
 
-    // Pistache 0.0.5 adds "Connection: Close" when the request had no Connection header, but
-    // HTTP/1.1 is keep-alive by default: keep the client's choice only when it made one.
+    // HTTP/1.1 is keep-alive by default (RFC 9112); close only when the client asks.
     auto connection = ctx->Header("connection");
     bool close_after = connection && Lower(*connection) == "close";
-    if (!connection) writer.headers().remove<Http::Header::Connection>();
 
     auto shared_writer = std::make_shared<Http::ResponseWriter>(std::move(writer));
     auto sent = std::make_shared<std::atomic<bool>>(false);
@@ -123,23 +227,7 @@ class FrontDoor : public Http::Handler {
     Respond respond = [shared_writer, sent, request_id, close_after](Reply reply) {
       if (sent->exchange(true)) return;  // exactly one reply per request
       try {
-        auto& w = *shared_writer;
-        SetHeader(w, "X-Request-Id", request_id);
-        SetHeader(w, "Content-Type", reply.content_type);
-        for (const auto& [k, v] : reply.headers) SetHeader(w, k, v);
-        auto peer = w.getPeer();
-        if (!reply.file_path.empty()) {
-          // serveFile sets Content-Type itself; the one added above would be a duplicate.
-          w.headers().remove("Content-Type");
-          Http::serveFile(w, reply.file_path, Pistache::Http::Mime::MediaType::fromString(reply.content_type));
-          return;
-        }
-        auto promise = w.send(static_cast<Http::Code>(reply.status), reply.body);
-        if (close_after && peer) {
-          // Honour "Connection: close": Pistache itself never closes the socket.
-          promise.then([peer](ssize_t) { ::shutdown(peer->fd(), SHUT_RDWR); },
-                       [peer](std::exception_ptr) { ::shutdown(peer->fd(), SHUT_RDWR); });
-        }
+        SendReply(*shared_writer, reply, request_id, close_after);
       } catch (const std::exception& e) {
         spdlog::warn("could not send a reply: {}", e.what());
       }
@@ -150,7 +238,26 @@ class FrontDoor : public Http::Handler {
   }
 
  private:
+  // The header block of the request being received on a connection (until it is complete).
+  struct HeaderWatch {
+    std::string head;
+    bool complete = false;
+  };
+
+  void Refuse(const std::shared_ptr<Tcp::Peer>& peer, const Status& status) {
+    try {
+      Http::ResponseWriter w(Http::Version::Http11, transport(), this, peer);
+      std::string id = NewId("req", NowMillis());
+      SendReply(w, ErrorReply(status, id), id, /*close_after=*/true);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not refuse a request: {}", e.what());
+    }
+  }
+
   const Router* router_;
+  size_t max_request_;
+  // One handler clone per reactor thread, and a connection stays on its thread: no lock needed.
+  std::unordered_map<const Tcp::Peer*, HeaderWatch> watches_;
 };
 
 struct Server::Impl {
@@ -176,10 +283,10 @@ Status Server::Start() {
                     .threads(impl_->options.threads)
                     .flags(Pistache::Tcp::Options::ReuseAddr)
                     // Body limit is 64 KiB (answered with our 413); leave room for headers.
-                    .maxRequestSize(kMaxBodyBytes + 32 * 1024)
+                    .maxRequestSize(kMaxRequestBytes)
                     .maxResponseSize(16 * 1024 * 1024);
     impl_->endpoint->init(opts);
-    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router));
+    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, kMaxRequestBytes));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     return Status(Code::kUnavailable, std::string("cannot listen on ") + impl_->options.listen + ": " + e.what());

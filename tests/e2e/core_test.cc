@@ -259,9 +259,21 @@ TEST_CASE("hostile bytes get an error or a closed connection, and the server kee
     c.Send(junk + "\r\n\r\n");
     c.ReadResponse(200);
   }
+  // An absurd or bogus Content-Length is refused from the header, before any body is read.
+  for (const char* cl : {"99999999999", "18446744073709551615", "70000"}) {
+    RawConn c(PortOf(server));
+    c.Send(std::string("POST /v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: ") + cl + "\r\n\r\nabc");
+    std::string resp = c.ReadResponse();
+    INFO(cl << ": " << resp);
+    CHECK(resp.rfind("HTTP/1.1 413", 0) == 0);
+    CHECK(resp.find("\"payload_too_large\"") != std::string::npos);
+  }
   {
     RawConn c(PortOf(server));
-    c.Send("POST /v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc");
+    c.Send("POST /v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\nabc");
+    std::string resp = c.ReadResponse();
+    CHECK(resp.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(resp.find("std::") == std::string::npos);  // never an exception's text
   }
   std::string deep = std::string(40000, '[') + std::string(40000, ']');
   CHECK(admin->Send("POST", "/v1/orgs", deep).status == 413);
