@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -169,6 +170,14 @@ class Server {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
+    // Under a sanitizer build (scripts/sanitize.sh) the server reports to its log; UBSan does not
+    // stop the process, so a report found here fails the whole run, loudly.
+    std::string log = Log();
+    for (const char* marker : {"ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer"})
+      if (log.find(marker) != std::string::npos) {
+        std::fprintf(stderr, "sanitizer report in the server log:\n%s\n", log.c_str());
+        std::abort();
+      }
     std::error_code ec;
     fs::remove_all(data_dir_, ec);
     fs::remove_all(log_dir_, ec);

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite again, built with AddressSanitizer + UndefinedBehaviorSanitizer (the
+# server under test included; the e2e harness fails the run on any report in a server log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKEYLEDGER_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export UBSAN_OPTIONS=print_stacktrace=1
+ctest --test-dir build-asan --output-on-failure
