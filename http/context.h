@@ -28,6 +28,7 @@ struct RequestContext {
   std::string body;
   std::string request_id;
   std::string peer_ip;
+  std::string route = "unmatched";  // "METHOD /pattern" once routed, for metrics
   Principal principal;
 
   std::optional<std::string> Header(const std::string& lower_name) const {

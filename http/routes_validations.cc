@@ -28,6 +28,7 @@ void RegisterValidationRoutes(Router& router, Services& s) {
 
     projections::GateOutcome gates;
     auto answer = [&](ValidationCode code, const std::optional<KeyState>& key, Millis now) {
+      if (s.metrics) s.metrics->ObserveValidation(code);
       json out = {{"valid", code == ValidationCode::kValid},
                   {"code", ValidationCodeName(code)},
                   {"api_key", code == ValidationCode::kValid ? RenderKey(*key, now) : json(nullptr)}};

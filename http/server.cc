@@ -86,6 +86,7 @@ void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond
                                   ctx->request_id));
       return respond(ErrorReply(Status(Code::kNotFound, "no such route"), ctx->request_id));
     }
+    ctx->route = ctx->method + " " + match.pattern;
     (*match.handler)(ctx, respond);
   } catch (const std::exception& e) {
     // The cause goes to the log, never to the client.
@@ -144,7 +145,8 @@ Declared DeclaredLength(std::string_view head) {
 class FrontDoor : public Http::Handler {
  public:
   HTTP_PROTOTYPE(FrontDoor)
-  FrontDoor(const Router* router, size_t max_request) : router_(router), max_request_(max_request) {}
+  FrontDoor(const Router* router, Metrics* metrics, size_t max_request)
+      : router_(router), metrics_(metrics), max_request_(max_request) {}
 
   // Pistache's own input loop, with two changes: a body that could never fit is refused from its
   // declared Content-Length (Pistache would reserve that many bytes first: a 100 GB header is a
@@ -202,6 +204,7 @@ class FrontDoor : public Http::Handler {
   }
 
   void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+    auto started = std::chrono::steady_clock::now();
     auto ctx = std::make_shared<RequestContext>();
     try {
       ctx->method = MethodName(req.method());
@@ -224,8 +227,14 @@ class FrontDoor : public Http::Handler {
     auto shared_writer = std::make_shared<Http::ResponseWriter>(std::move(writer));
     auto sent = std::make_shared<std::atomic<bool>>(false);
     std::string request_id = ctx->request_id;
-    Respond respond = [shared_writer, sent, request_id, close_after](Reply reply) {
+    Metrics* metrics = metrics_;
+    Respond respond = [shared_writer, sent, request_id, close_after, metrics, ctx, started](Reply reply) {
       if (sent->exchange(true)) return;  // exactly one reply per request
+      // Counted before it is sent, so a client that reads /metrics next already sees it.
+      if (metrics) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        metrics->ObserveRequest(ctx->route, reply.status, took.count());
+      }
       try {
         SendReply(*shared_writer, reply, request_id, close_after);
       } catch (const std::exception& e) {
@@ -255,6 +264,7 @@ class FrontDoor : public Http::Handler {
   }
 
   const Router* router_;
+  Metrics* metrics_;
   size_t max_request_;
   // One handler clone per reactor thread, and a connection stays on its thread: no lock needed.
   std::unordered_map<const Tcp::Peer*, HeaderWatch> watches_;
@@ -264,6 +274,7 @@ struct Server::Impl {
   Services& services;
   ServerOptions options;
   Router router;
+  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<Http::Endpoint> endpoint;
   Impl(Services& s, ServerOptions o) : services(s), options(std::move(o)) {}
 };
@@ -271,6 +282,10 @@ struct Server::Impl {
 Server::Server(Services& services, ServerOptions options)
     : impl_(std::make_unique<Impl>(services, std::move(options))) {
   RegisterAllRoutes(impl_->router, services);
+  std::vector<std::string> labels;
+  for (const auto& [method, pattern] : impl_->router.Routes()) labels.push_back(method + " " + pattern);
+  impl_->metrics = std::make_unique<Metrics>(labels);
+  services.metrics = impl_->metrics.get();
 }
 
 Server::~Server() { Shutdown(); }
@@ -286,7 +301,7 @@ Status Server::Start() {
                     .maxRequestSize(kMaxRequestBytes)
                     .maxResponseSize(16 * 1024 * 1024);
     impl_->endpoint->init(opts);
-    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, kMaxRequestBytes));
+    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), kMaxRequestBytes));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     return Status(Code::kUnavailable, std::string("cannot listen on ") + impl_->options.listen + ": " + e.what());

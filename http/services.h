@@ -6,6 +6,7 @@
 #include "domain/signer.h"
 #include "exports/exporter.h"
 #include "http/in_flight.h"
+#include "http/metrics.h"
 
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
@@ -21,6 +22,7 @@ struct Services {
   std::shared_ptr<Signer> signer;  // signs the ledger head and export manifests
   exports::Exporter* exporter = nullptr;
   InFlight idempotency_in_flight;
+  Metrics* metrics = nullptr;  // set by the Server, which owns it
   bool ready = false;
 };
 

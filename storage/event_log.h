@@ -2,6 +2,7 @@
 // read a range, wait for new events. The embedded RocksDB log implements it today; a
 // replicated log (e.g. NATS JetStream) can stand in later behind the same calls.
 #pragma once
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,6 +22,15 @@ struct LogHead {
   uint64_t seq = 0;  // 0: empty log
   Hash32 hash{};     // zero bytes for the empty log
   Millis recorded_at = 0;
+};
+
+// Counters for monitoring (SPEC §4 /metrics).
+inline constexpr size_t kBatchSizeBuckets = 12;  // 1, 2, 4, ... 1024, more
+struct LogStats {
+  uint64_t batches = 0;
+  uint64_t batched_appends = 0;                      // appends over all batches
+  std::array<uint64_t, kBatchSizeBuckets> batch_sizes{};  // batches of size in (2^(i-1), 2^i]; last: more
+  std::vector<uint64_t> appended_by_type = std::vector<uint64_t>(std::variant_size_v<EventData>, 0);
 };
 
 using AppendCallback = std::function<void(AppendResult)>;
@@ -43,6 +53,7 @@ class EventLog {
                             std::vector<Event>* out) const = 0;
   virtual uint64_t HeadSeq() const = 0;
   virtual LogHead Head() const = 0;
+  virtual LogStats Stats() const = 0;
   // Calls `ready(head)` once the head passes after_seq, or at the deadline (with the head then).
   // Never blocks the caller.
   virtual void NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,

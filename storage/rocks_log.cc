@@ -218,6 +218,12 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
       head_recorded_at_ = now;
       stats_.batches++;
       stats_.batched_appends += accepted;
+      size_t bucket = 0;
+      while (bucket + 1 < kBatchSizeBuckets && (size_t{1} << bucket) < accepted) ++bucket;
+      stats_.batch_sizes[bucket]++;
+      for (size_t i = 0; i < group.size(); ++i)
+        if (outcome[i].ok())
+          for (const Event& e : group[i].events) stats_.appended_by_type[e.data.index()]++;
     }
     if (folder_) {
       std::vector<const Event*> committed;

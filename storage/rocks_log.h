@@ -15,11 +15,6 @@
 
 namespace kl::storage {
 
-struct LogStats {
-  uint64_t batches = 0;
-  uint64_t batched_appends = 0;  // sum of appends over batches: the mean batch size
-};
-
 class RocksLog final : public EventLog {
  public:
   // Reads the head from the log; `folder` may be null (no projections).
@@ -35,7 +30,7 @@ class RocksLog final : public EventLog {
   void NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
                    std::function<void(uint64_t)> ready) override;
 
-  LogStats Stats() const;
+  LogStats Stats() const override;
   // Drains the queue (every queued append is written and answered), then stops the threads.
   void Stop();
 
