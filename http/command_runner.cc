@@ -1,9 +1,19 @@
 #include "http/command_runner.h"
 
+#include <spdlog/spdlog.h>
+
 namespace kl::http {
 
 void RunCommand(storage::EventLog& log, Decide decide, Done done, int attempts_left) {
-  auto decided = decide();
+  // A retry runs on the log's writer thread, where nothing would answer the request if decide()
+  // threw: every failure becomes an answer here.
+  Result<std::vector<Event>> decided = Status(Code::kInternal, "internal error");
+  try {
+    decided = decide();
+  } catch (const std::exception& e) {
+    spdlog::error("a command failed: {}", e.what());
+    return done(Status(Code::kInternal, "internal error"));
+  }
   if (!decided.ok()) return done(decided.status());
   if (decided->empty()) return done(std::vector<Event>{});
   // Lifecycle events are always durable: the callback runs after the fsync.
