@@ -14,6 +14,8 @@ void RegisterEventRoutes(Router& router, Services& services);
 void RegisterLedgerRoutes(Router& router, Services& services);
 void RegisterHistoryRoutes(Router& router, Services& services);
 void RegisterExportRoutes(Router& router, Services& services);
+void RegisterOpenApiRoutes(Router& router, Services& services);
+void RegisterConsoleRoutes(Router& router, Services& services);
 
 // The key folded from its own stream up to ?as_of / ?as_of_seq (nullopt: it did not exist yet).
 Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, const std::string& key_id,
@@ -28,6 +30,8 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterLedgerRoutes(router, services);
   RegisterHistoryRoutes(router, services);
   RegisterExportRoutes(router, services);
+  RegisterOpenApiRoutes(router, services);
+  RegisterConsoleRoutes(router, services);
 }
 
 }  // namespace kl::http

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs exactly what building and testing keyledger needs on Debian 12. Idempotent.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 PKGS=(build-essential cmake pkg-config
       libpistache-dev librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev
@@ -11,3 +12,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Further set-up steps of optional parts (browser tests, fuzzing, packaging), one file each.
+for step in scripts/setup.d/*.sh; do
+  [ -e "$step" ] && bash "$step"
+done
+exit 0
