@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
                  ->capture_default_str()
                  ->check(CLI::Range(0, 3600000)),
              "KEYLEDGER_USAGE_FLUSH_MS");
+  EnvDefault(serve_cmd->add_option("--key-cache-size", serve.key_cache_size,
+                                    "keys kept in memory for validation and authentication")
+                 ->capture_default_str()
+                 ->check(CLI::Range(size_t{64}, size_t{100000000})),
+             "KEYLEDGER_KEY_CACHE_SIZE");
   std::string tools_dir = "./keyledger-data";
   auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
   EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),

@@ -57,7 +57,8 @@ int RunServe(const ServeConfig& config) {
     return 1;
   }
   projections::UsageTracker usage;
-  projections::Projector projector(db->get(), &usage);
+  projections::StateCache cache(config.key_cache_size);
+  projections::Projector projector(db->get(), &usage, &cache);
   auto log = storage::RocksLog::Open(db->get(), &projector);
   if (!log.ok()) {
     spdlog::critical("refusing to start: {}", log.status().message());
@@ -70,7 +71,7 @@ int RunServe(const ServeConfig& config) {
   }
   if (*caught_up > 0) spdlog::info("projections folded {} events the checkpoint had not seen", *caught_up);
 
-  projections::ReadModel reads(db->get(), &usage);
+  projections::ReadModel reads(db->get(), &usage, &cache);
   http::Services services;
   services.log = log->get();
   services.reads = &reads;

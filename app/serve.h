@@ -8,6 +8,7 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   int threads = 0;  // 0: one per core
   int usage_flush_ms = 1000;  // 0: usage recording off (benchmarks only)
+  size_t key_cache_size = 200000;  // keys kept in memory for validation and authentication
 };
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.

@@ -5,26 +5,50 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <initializer_list>
+#include <memory>
 
 namespace kl {
 
-Hash32 Sha256(std::string_view data) {
+namespace {
+
+// OpenSSL 3 looks an algorithm up in its provider store (under a lock) whenever it is named by
+// EVP_sha256(); fetching it once and reusing a per-thread context keeps hashing lock- and
+// allocation-free on the validation hot path.
+const EVP_MD* Sha256Method() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!fetched) std::abort();  // no default provider: nothing in this service can work
+    return fetched;
+  }();
+  return md;
+}
+
+struct ContextFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+EVP_MD_CTX* ThreadContext() {
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextFree> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+Hash32 Digest(std::initializer_list<std::string_view> parts) {
   Hash32 h;
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), h.data(), &len, EVP_sha256(), nullptr);
+  EVP_MD_CTX* ctx = ThreadContext();
+  EVP_DigestInit_ex2(ctx, Sha256Method(), nullptr);
+  for (std::string_view p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
+  EVP_DigestFinal_ex(ctx, h.data(), &len);
   return h;
 }
 
+}  // namespace
+
+Hash32 Sha256(std::string_view data) { return Digest({data}); }
+
 Hash32 Sha256Concat(const Hash32& prefix, std::string_view data) {
-  Hash32 h;
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, prefix.data(), prefix.size());
-  EVP_DigestUpdate(ctx, data.data(), data.size());
-  EVP_DigestFinal_ex(ctx, h.data(), &len);
-  EVP_MD_CTX_free(ctx);
-  return h;
+  return Digest({std::string_view(reinterpret_cast<const char*>(prefix.data()), prefix.size()), data});
 }
 
 std::string ToHex(const uint8_t* data, size_t n) {

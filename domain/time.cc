@@ -1,5 +1,6 @@
 #include "domain/time.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -47,16 +48,30 @@ unsigned DaysInMonth(int y, unsigned m) {
 }  // namespace
 
 std::string FormatTime(Millis t) {
+  char buf[32];
+  return std::string(buf, FormatTimeTo(t, buf));
+}
+
+size_t FormatTimeTo(Millis t, char (&buf)[32]) {
   int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
   int64_t ms_of_day = t - days * 86400000;
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, y, m, d);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y), m, d,
-                static_cast<long long>(ms_of_day / 3600000), static_cast<long long>(ms_of_day / 60000 % 60),
-                static_cast<long long>(ms_of_day / 1000 % 60), static_cast<long long>(ms_of_day % 1000));
-  return buf;
+  // Written by hand: this runs several times per rendered key, and snprintf is most of its cost.
+  if (y < 0 || y > 9999) {
+    int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y), m,
+                          d, static_cast<long long>(ms_of_day / 3600000), static_cast<long long>(ms_of_day / 60000 % 60),
+                          static_cast<long long>(ms_of_day / 1000 % 60), static_cast<long long>(ms_of_day % 1000));
+    return n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1);
+  }
+  auto put = [&](size_t at, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4), buf[4] = '-', put(5, m, 2), buf[7] = '-', put(8, d, 2), buf[10] = 'T';
+  put(11, ms_of_day / 3600000, 2), buf[13] = ':', put(14, ms_of_day / 60000 % 60, 2), buf[16] = ':';
+  put(17, ms_of_day / 1000 % 60, 2), buf[19] = '.', put(20, ms_of_day % 1000, 3), buf[23] = 'Z', buf[24] = '\0';
+  return 24;
 }
 
 std::optional<Millis> ParseTime(std::string_view s) {

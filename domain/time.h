@@ -10,6 +10,8 @@
 namespace kl {
 
 std::string FormatTime(Millis t);
+// The same into a caller's buffer (no allocation); returns the length written.
+size_t FormatTimeTo(Millis t, char (&buf)[32]);
 std::optional<Millis> ParseTime(std::string_view text);
 Millis NowMillis();
 

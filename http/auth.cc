@@ -23,9 +23,9 @@ Result<Principal> Authenticate(const Services& services, const RequestContext& c
     return p;
   }
   if (!ParseSecret(token)) return missing;
-  auto key = services.reads->GetKeyByHash(h);
+  auto key = services.reads->FindKeyByHash(h);
   if (!key) return missing;
-  auto org = services.reads->GetOrg(key->org_id);
+  auto org = services.reads->FindOrg(key->org_id);
   // A revoked, expired or disabled key, or one of an inactive org, stops working at once.
   if (!org || org->status != "active" || key->StatusAt(NowMillis()) != "active" || !key->enabled) return missing;
   bool management = false;

@@ -1,54 +1,165 @@
 #include "http/render.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "domain/time.h"
 
 namespace kl::http {
 
 using nlohmann::json;
 
-static json OptTime(const std::optional<Millis>& t) { return t ? json(FormatTime(*t)) : json(nullptr); }
-static json OptStr(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+namespace {
+
+// Builds an nlohmann DOM.
+class DomSink {
+ public:
+  json value = json::object();
+  void Key(const char* k) { key_ = k; }
+  void Null() { Put(nullptr); }
+  void Str(const std::string& s) { Put(s); }
+  void Int(int64_t v) { Put(v); }
+  void Bool(bool v) { Put(v); }
+  void Time(Millis t) { Put(FormatTime(t)); }
+  void Strings(const std::vector<std::string>& v) { Put(v); }
+  void Raw(const json& j) { Put(j); }
+  void BeginObject() {
+    stack_.push_back({key_, std::move(value)});
+    value = json::object();
+  }
+  void EndObject() {
+    json done = std::move(value);
+    value = std::move(stack_.back().second);
+    key_ = stack_.back().first;
+    stack_.pop_back();
+    Put(std::move(done));
+  }
+
+ private:
+  void Put(json v) { value[key_] = std::move(v); }
+  const char* key_ = "";
+  std::vector<std::pair<const char*, json>> stack_;
+};
+
+// Streams JSON text with RapidJSON's writer: no DOM, one growing buffer.
+class WriterSink {
+ public:
+  explicit WriterSink(rapidjson::Writer<rapidjson::StringBuffer>& w) : w_(w) {}
+  void Key(const char* k) { w_.Key(k); }
+  void Null() { w_.Null(); }
+  void Str(const std::string& s) { w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  void Int(int64_t v) { w_.Int64(v); }
+  void Bool(bool v) { w_.Bool(v); }
+  void Time(Millis t) {
+    char buf[32];
+    w_.String(buf, static_cast<rapidjson::SizeType>(FormatTimeTo(t, buf)));
+  }
+  void Strings(const std::vector<std::string>& v) {
+    w_.StartArray();
+    for (const auto& s : v) Str(s);
+    w_.EndArray();
+  }
+  void Raw(const json& j) {
+    if (j.is_object() && j.empty()) {
+      w_.RawValue("{}", 2, rapidjson::kObjectType);
+      return;
+    }
+    std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    w_.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+  }
+  void BeginObject() { w_.StartObject(); }
+  void EndObject() { w_.EndObject(); }
+
+ private:
+  rapidjson::Writer<rapidjson::StringBuffer>& w_;
+};
+
+template <typename Sink>
+void OptStr(Sink& out, const char* k, const std::optional<std::string>& v) {
+  out.Key(k);
+  v ? out.Str(*v) : out.Null();
+}
+template <typename Sink>
+void OptTime(Sink& out, const char* k, const std::optional<Millis>& v) {
+  out.Key(k);
+  v ? out.Time(*v) : out.Null();
+}
+template <typename Sink>
+void ActorObject(Sink& out, const char* k, const std::string& type, const std::string& id) {
+  out.Key(k);
+  out.BeginObject();
+  out.Key("id"), out.Str(id);
+  out.Key("type"), out.Str(type);
+  out.EndObject();
+}
+
+// The key object's fields, in sorted order. `usage` replaces the projection's usage fields.
+template <typename Sink>
+void EmitKeyFields(Sink& out, const KeyState& k, Millis now, const projections::KeyUsageView* usage) {
+  out.Key("created_at"), out.Time(k.created_at);
+  ActorObject(out, "created_by", k.created_by.type, k.created_by.id);
+  out.Key("credits");
+  if (k.credits) {
+    out.BeginObject();
+    out.Key("refill");
+    if (k.credits->refill) {
+      out.BeginObject();
+      out.Key("amount"), out.Int(k.credits->refill->amount);
+      out.Key("interval"), out.Str(k.credits->refill->interval);
+      out.EndObject();
+    } else {
+      out.Null();
+    }
+    out.Key("remaining");
+    out.Int(usage && usage->credits_remaining ? *usage->credits_remaining : k.credits->remaining);
+    out.EndObject();
+  } else {
+    out.Null();
+  }
+  OptStr(out, "description", k.description);
+  out.Key("enabled"), out.Bool(k.enabled);
+  out.Key("environment"), out.Str(k.environment);
+  OptTime(out, "expired_at", k.expired_at);
+  OptTime(out, "expires_at", k.expires_at);
+  out.Key("id"), out.Str(k.id);
+  out.Key("ip_allowlist"), out.Strings(k.ip_allowlist);
+  OptTime(out, "last_used_at", usage ? usage->last_used_at : k.last_used_at);
+  OptStr(out, "last_used_ip", usage ? usage->last_used_ip : k.last_used_ip);
+  OptStr(out, "last_used_user_agent", usage ? usage->last_used_user_agent : k.last_used_user_agent);
+  out.Key("metadata"), out.Raw(k.metadata);
+  out.Key("name"), out.Str(k.name);
+  out.Key("obfuscated_value"), out.Str(k.obfuscated_value);
+  out.Key("org_id"), out.Str(k.org_id);
+  ActorObject(out, "owner", k.owner.type, k.owner.id);
+  out.Key("permission_set"), out.Str(k.permission_set);
+  out.Key("permissions"), out.Strings(k.permissions);
+  out.Key("prefix"), out.Str(k.prefix);
+  OptStr(out, "project_id", k.project_id);
+  out.Key("ratelimit");
+  if (k.ratelimit) {
+    out.BeginObject();
+    out.Key("limit"), out.Int(k.ratelimit->limit);
+    out.Key("window_ms"), out.Int(k.ratelimit->window_ms);
+    out.EndObject();
+  } else {
+    out.Null();
+  }
+  OptStr(out, "revoke_reason", k.revoke_reason);
+  OptTime(out, "revoked_at", k.revoked_at);
+  OptStr(out, "rotated_from", k.rotated_from);
+  OptStr(out, "rotated_to", k.rotated_to);
+  out.Key("status"), out.Str(k.StatusAt(now));
+  out.Key("updated_at"), out.Time(k.updated_at);
+  out.Key("usage_count"), out.Int(usage ? usage->usage_count : k.usage_count);
+  out.Key("version"), out.Int(static_cast<int64_t>(k.version));
+}
+
+}  // namespace
 
 json RenderKey(const KeyState& k, Millis now) {
-  json credits = nullptr;
-  if (k.credits) {
-    credits = {{"remaining", k.credits->remaining}, {"refill", nullptr}};
-    if (k.credits->refill)
-      credits["refill"] = {{"amount", k.credits->refill->amount}, {"interval", k.credits->refill->interval}};
-  }
-  json ratelimit = nullptr;
-  if (k.ratelimit) ratelimit = {{"limit", k.ratelimit->limit}, {"window_ms", k.ratelimit->window_ms}};
-  return json{{"id", k.id},
-              {"org_id", k.org_id},
-              {"name", k.name},
-              {"description", OptStr(k.description)},
-              {"obfuscated_value", k.obfuscated_value},
-              {"prefix", k.prefix},
-              {"environment", k.environment},
-              {"permissions", k.permissions},
-              {"permission_set", k.permission_set},
-              {"owner", {{"type", k.owner.type}, {"id", k.owner.id}}},
-              {"project_id", OptStr(k.project_id)},
-              {"metadata", k.metadata},
-              {"status", k.StatusAt(now)},
-              {"created_at", FormatTime(k.created_at)},
-              {"created_by", {{"type", k.created_by.type}, {"id", k.created_by.id}}},
-              {"updated_at", FormatTime(k.updated_at)},
-              {"expires_at", OptTime(k.expires_at)},
-              {"revoked_at", OptTime(k.revoked_at)},
-              {"revoke_reason", OptStr(k.revoke_reason)},
-              {"expired_at", OptTime(k.expired_at)},
-              {"rotated_from", OptStr(k.rotated_from)},
-              {"rotated_to", OptStr(k.rotated_to)},
-              {"last_used_at", OptTime(k.last_used_at)},
-              {"last_used_ip", OptStr(k.last_used_ip)},
-              {"last_used_user_agent", OptStr(k.last_used_user_agent)},
-              {"usage_count", k.usage_count},
-              {"enabled", k.enabled},
-              {"ip_allowlist", k.ip_allowlist},
-              {"credits", credits},
-              {"ratelimit", ratelimit},
-              {"version", k.version}};
+  DomSink out;
+  EmitKeyFields(out, k, now, nullptr);
+  return std::move(out.value);
 }
 
 json RenderOrg(const OrgState& o) {
@@ -57,6 +168,36 @@ json RenderOrg(const OrgState& o) {
               {"status", o.status},
               {"created_at", FormatTime(o.created_at)},
               {"updated_at", FormatTime(o.updated_at)}};
+}
+
+std::string SerializeValidation(const ValidationAnswer& a, Millis now) {
+  rapidjson::StringBuffer buffer(nullptr, 2048);
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  WriterSink out(w);
+  w.StartObject();
+  w.Key("api_key");
+  if (a.key) {
+    w.StartObject();
+    EmitKeyFields(out, *a.key, now, a.usage);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("code");
+  w.String(ValidationCodeName(a.code));
+  if (a.credits_remaining) w.Key("credits_remaining"), w.Int64(*a.credits_remaining);
+  if (a.ratelimit) {
+    w.Key("ratelimit");
+    w.StartObject();
+    w.Key("limit"), w.Int64(a.ratelimit->limit);
+    w.Key("remaining"), w.Int64(a.ratelimit->remaining);
+    out.Key("reset_at"), out.Time(a.ratelimit->reset_at);
+    w.EndObject();
+  }
+  w.Key("valid");
+  w.Bool(a.code == ValidationCode::kValid);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace kl::http

@@ -1,13 +1,29 @@
-// The API objects of SPEC §3 rendered from projected state.
+// The API objects of SPEC §3 rendered from projected state. One field list per object feeds
+// two sinks: a JSON DOM (for responses that compose objects) and a streaming writer (for the
+// validation hot path, where building a DOM per request cost more than the lookup itself).
+// Fields are emitted in sorted order, so both give the same bytes.
 #pragma once
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "domain/key.h"
 #include "domain/org.h"
+#include "projections/usage_tracker.h"
 
 namespace kl::http {
 
 nlohmann::json RenderKey(const KeyState& key, Millis now);
 nlohmann::json RenderOrg(const OrgState& org);
+
+// The POST /v1/validations answer, serialized directly. `key` and `usage` are set for VALID.
+struct ValidationAnswer {
+  ValidationCode code = ValidationCode::kValid;
+  const KeyState* key = nullptr;
+  const projections::KeyUsageView* usage = nullptr;
+  std::optional<int64_t> credits_remaining;
+  std::optional<projections::RateLimitState> ratelimit;
+};
+std::string SerializeValidation(const ValidationAnswer& answer, Millis now);
 
 }  // namespace kl::http

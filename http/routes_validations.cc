@@ -9,8 +9,6 @@
 
 namespace kl::http {
 
-using nlohmann::json;
-
 void RegisterValidationRoutes(Router& router, Services& s) {
   router.Add("POST", "/v1/validations", Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Fail(a, *ctx));
@@ -27,17 +25,16 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
 
     projections::GateOutcome gates;
-    auto answer = [&](ValidationCode code, const std::optional<KeyState>& key, Millis now) {
+    auto answer = [&](ValidationCode code, const KeyState* key, const projections::KeyUsageView* usage, Millis now) {
       if (s.metrics) s.metrics->ObserveValidation(code);
-      json out = {{"valid", code == ValidationCode::kValid},
-                  {"code", ValidationCodeName(code)},
-                  {"api_key", code == ValidationCode::kValid ? RenderKey(*key, now) : json(nullptr)}};
-      if (gates.credits_remaining) out["credits_remaining"] = *gates.credits_remaining;
-      if (gates.ratelimit)
-        out["ratelimit"] = {{"limit", gates.ratelimit->limit},
-                            {"remaining", gates.ratelimit->remaining},
-                            {"reset_at", FormatTime(gates.ratelimit->reset_at)}};
-      respond(Reply::Json(200, out));
+      ValidationAnswer a;
+      a.code = code;
+      if (code == ValidationCode::kValid) a.key = key, a.usage = usage;
+      a.credits_remaining = gates.credits_remaining;
+      a.ratelimit = gates.ratelimit;
+      Reply r;
+      r.body = SerializeValidation(a, now);
+      respond(std::move(r));
     };
     if (ip && !ParseIp(*ip)) errors["ip"] = "must be an IPv4 or IPv6 address";
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
@@ -53,32 +50,24 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     }
     if (!user_agent) user_agent = ctx->Header("user-agent").value_or("");
     Millis now = NowMillis();
-    if (!ParseSecret(*value)) return answer(ValidationCode::kMalformed, std::nullopt, now);
-    auto key = s.reads->GetKeyByHash(Sha256(*value));
+    if (!ParseSecret(*value)) return answer(ValidationCode::kMalformed, nullptr, nullptr, now);
+    auto key = s.reads->FindKeyByHash(Sha256(*value));
     // A key-authenticated caller only sees its own org's keys.
     if (!key || (ctx->principal.kind == Principal::Kind::kApiKey && key->org_id != ctx->principal.org_id))
-      return answer(ValidationCode::kNotFound, std::nullopt, now);
-    auto org = s.reads->GetOrg(key->org_id);
-    if (!org) return answer(ValidationCode::kNotFound, std::nullopt, now);
-    ValidationCode code =
-        CheckKeyForUse(*key, org->status, now, required.value_or(std::vector<std::string>{}), ParseIp(*ip));
-    if (s.usage) {
-      if (code == ValidationCode::kValid) {
-        gates = s.usage->TryUse(*key, now, *ip, *user_agent);
-        code = gates.code;
-      } else {
-        s.usage->RecordRejection(*key, ValidationCodeName(code), now, *ip, *user_agent);
-      }
-      if (code == ValidationCode::kValid) {
-        // The answer shows this use too, as the next read will.
-        key->usage_count += 1;
-        key->last_used_at = now;
-        key->last_used_ip = *ip;
-        key->last_used_user_agent = *user_agent;
-        if (key->credits && gates.credits_remaining) key->credits->remaining = *gates.credits_remaining;
-      }
+      return answer(ValidationCode::kNotFound, nullptr, nullptr, now);
+    auto org = s.reads->FindOrg(key->org_id);
+    if (!org) return answer(ValidationCode::kNotFound, nullptr, nullptr, now);
+    static const std::vector<std::string> kNone;
+    ValidationCode code = CheckKeyForUse(*key, org->status, now, required ? *required : kNone, ParseIp(*ip));
+    if (!s.usage) return answer(code, key.get(), nullptr, now);
+    if (code != ValidationCode::kValid) {
+      s.usage->RecordRejection(*key, ValidationCodeName(code), now, *ip, *user_agent);
+      return answer(code, key.get(), nullptr, now);
     }
-    answer(code, key, now);
+    gates = s.usage->TryUse(*key, now, *ip, *user_agent);
+    // The answer shows this use too, as the next read will.
+    projections::KeyUsageView usage = s.usage->View(*key);
+    answer(gates.code, key.get(), &usage, now);
   }));
 }
 

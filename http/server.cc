@@ -70,8 +70,10 @@ void SetHeader(Http::ResponseWriter& w, const std::string& name, const std::stri
   w.headers().add(std::make_shared<NamedHeader>(name, value));
 }
 
+// ASCII only, as HTTP header names are; std::tolower consults the locale on every call.
 std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
   return s;
 }
 
@@ -128,7 +130,9 @@ struct Declared {
 };
 Declared DeclaredLength(std::string_view head) {
   static const std::string_view kName = "\r\ncontent-length:";
-  for (size_t i = 0; i + kName.size() <= head.size(); ++i) {
+  // Header names start right after a CRLF: only those positions can match.
+  for (size_t i = head.find('\r'); i != std::string_view::npos && i + kName.size() <= head.size();
+       i = head.find('\r', i + 1)) {
     if (strncasecmp(head.data() + i, kName.data(), kName.size()) != 0) continue;
     size_t j = i + kName.size();
     while (j < head.size() && (head[j] == ' ' || head[j] == '\t')) ++j;
@@ -178,7 +182,9 @@ class FrontDoor : public Http::Handler {
         return Refuse(peer, Status(Code::kPayloadTooLarge, "the request exceeds the size limit"));
       }
       if (parser->parse() == Http::Private::State::Done) {
-        watches_.erase(peer.get());
+        // Kept for the connection's next request (its buffer too); dropped on disconnection.
+        watch.head.clear();
+        watch.complete = false;
         Http::ResponseWriter response(request.version(), transport(), this, peer);
         request.copyAddress(peer->address());
         peer->setIdle(false);

@@ -22,9 +22,10 @@ std::string KeysByOrgKey(const std::string& org_id, uint64_t created_seq, const 
   return k;
 }
 
-Projector::Projector(storage::Database* db, UsageTracker* usage)
+Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cache)
     : db_(db),
       usage_(usage),
+      cache_(cache),
       keys_(db->cf(kKeysCf)),
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
@@ -96,8 +97,10 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
 }
 
 void Projector::Committed(const std::vector<const Event*>& events) {
-  if (!usage_) return;
-  for (const Event* e : events) usage_->OnCommitted(*e);
+  for (const Event* e : events) {
+    if (cache_) cache_->Invalidate(*e);
+    if (usage_) usage_->OnCommitted(*e);
+  }
 }
 
 uint64_t Projector::Checkpoint() const {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/state_cache.h"
 #include "projections/usage_tracker.h"
 #include "storage/batch_folder.h"
 #include "storage/database.h"
@@ -26,7 +27,8 @@ const std::vector<std::string>& ColumnFamilies();
 class Projector final : public storage::BatchFolder {
  public:
   // `usage` (optional) hears of every committed event, to keep live gate counters exact.
-  explicit Projector(storage::Database* db, UsageTracker* usage = nullptr);
+  // `cache` (optional) is told of every committed event, to drop what it changed.
+  explicit Projector(storage::Database* db, UsageTracker* usage = nullptr, StateCache* cache = nullptr);
 
   Status Fold(const Event& event, rocksdb::WriteBatchWithIndex& batch) override;
   void Committed(const std::vector<const Event*>& events) override;
@@ -37,6 +39,7 @@ class Projector final : public storage::BatchFolder {
  private:
   storage::Database* db_;
   UsageTracker* usage_;
+  StateCache* cache_;
   rocksdb::ColumnFamilyHandle* keys_;
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;

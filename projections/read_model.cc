@@ -6,9 +6,10 @@
 
 namespace kl::projections {
 
-ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage)
+ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage, StateCache* cache)
     : db_(db),
       usage_(usage),
+      cache_(cache),
       keys_(db->cf(kKeysCf)),
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
@@ -25,17 +26,45 @@ std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
   return key;
 }
 
-std::optional<KeyState> ReadModel::GetKeyByHash(const Hash32& h) const {
+std::optional<KeyState> ReadModel::LoadKeyByHash(const Hash32& h) const {
   rocksdb::PinnableSlice id;
   rocksdb::Slice k(reinterpret_cast<const char*>(h.data()), h.size());
   if (!db_->db()->Get(rocksdb::ReadOptions(), by_hash_, k, &id).ok()) return std::nullopt;
-  return GetKey(id.ToString());
+  rocksdb::PinnableSlice v;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), keys_, id, &v).ok()) return std::nullopt;
+  return DecodeKey(std::string_view(v.data(), v.size()));
 }
 
-std::optional<OrgState> ReadModel::GetOrg(const std::string& org_id) const {
+std::optional<OrgState> ReadModel::LoadOrg(const std::string& org_id) const {
   rocksdb::PinnableSlice v;
   if (!db_->db()->Get(rocksdb::ReadOptions(), orgs_, org_id, &v).ok()) return std::nullopt;
   return DecodeOrg(std::string_view(v.data(), v.size()));
+}
+
+StateCache::KeyPtr ReadModel::FindKeyByHash(const Hash32& h) const {
+  if (cache_) return cache_->KeyByHash(h, [&] { return LoadKeyByHash(h); });
+  auto key = LoadKeyByHash(h);
+  return key ? std::make_shared<const KeyState>(std::move(*key)) : nullptr;
+}
+
+StateCache::OrgPtr ReadModel::FindOrg(const std::string& org_id) const {
+  if (cache_) return cache_->Org(org_id, [&] { return LoadOrg(org_id); });
+  auto org = LoadOrg(org_id);
+  return org ? std::make_shared<const OrgState>(std::move(*org)) : nullptr;
+}
+
+std::optional<KeyState> ReadModel::GetKeyByHash(const Hash32& h) const {
+  auto found = FindKeyByHash(h);
+  if (!found) return std::nullopt;
+  KeyState key = *found;
+  if (usage_) usage_->Overlay(key);
+  return key;
+}
+
+std::optional<OrgState> ReadModel::GetOrg(const std::string& org_id) const {
+  auto found = FindOrg(org_id);
+  if (!found) return std::nullopt;
+  return *found;
 }
 
 static bool Matches(const KeyState& k, const KeyFilter& f, Millis now) {

@@ -6,6 +6,7 @@
 
 #include "domain/key.h"
 #include "domain/org.h"
+#include "projections/state_cache.h"
 #include "projections/usage_tracker.h"
 #include "storage/database.h"
 
@@ -27,7 +28,12 @@ struct Page {
 class ReadModel {
  public:
   // `usage` (optional) overlays usage recorded in memory but not yet folded from KeyUsed.
-  explicit ReadModel(storage::Database* db, const UsageTracker* usage = nullptr);
+  // `cache` (optional) serves FindKeyByHash / FindOrg from memory; the projector keeps it current.
+  explicit ReadModel(storage::Database* db, const UsageTracker* usage = nullptr, StateCache* cache = nullptr);
+
+  // The hot-path reads: shared, immutable, without the usage overlay. Null: not found.
+  StateCache::KeyPtr FindKeyByHash(const Hash32& secret_hash) const;
+  StateCache::OrgPtr FindOrg(const std::string& org_id) const;
 
   std::optional<KeyState> GetKey(const std::string& key_id) const;
   std::optional<KeyState> GetKeyByHash(const Hash32& secret_hash) const;
@@ -51,6 +57,9 @@ class ReadModel {
  private:
   storage::Database* db_;
   const UsageTracker* usage_;
+  StateCache* cache_;
+  std::optional<KeyState> LoadKeyByHash(const Hash32& secret_hash) const;
+  std::optional<OrgState> LoadOrg(const std::string& org_id) const;
   rocksdb::ColumnFamilyHandle* keys_;
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;

@@ -42,23 +42,36 @@ void UsageTracker::RecordRejection(const KeyState& key, const std::string& code,
   e.pending.rejected[code].Add(at, ip, ua, 0);
 }
 
-void UsageTracker::Overlay(KeyState& key) const {
+KeyUsageView UsageTracker::View(const KeyState& key) const {
+  KeyUsageView v{key.usage_count, key.last_used_at, key.last_used_ip, key.last_used_user_agent, std::nullopt};
+  if (key.credits) v.credits_remaining = key.credits->remaining;
   Shard& s = ShardOf(key.id);
   std::lock_guard lock(s.mu);
   auto it = s.entries.find(key.id);
-  if (it == s.entries.end()) return;
+  if (it == s.entries.end()) return v;
   UsageWindow w;
   if (it->second.in_flight.used) w.Merge(*it->second.in_flight.used);
   if (it->second.pending.used) w.Merge(*it->second.pending.used);
-  if (w.count == 0) return;
-  key.usage_count += w.count;
-  if (!key.last_used_at || w.last_at >= *key.last_used_at) {
-    key.last_used_at = w.last_at;
-    key.last_used_ip = w.ip;
-    key.last_used_user_agent = w.user_agent;
+  if (w.count > 0) {
+    v.usage_count += w.count;
+    if (!v.last_used_at || w.last_at >= *v.last_used_at) {
+      v.last_used_at = w.last_at;
+      v.last_used_ip = w.ip;
+      v.last_used_user_agent = w.user_agent;
+    }
+    if (v.credits_remaining) v.credits_remaining = std::max<int64_t>(0, *v.credits_remaining - w.credits_spent);
+    if (v.credits_remaining && it->second.live_credits) v.credits_remaining = *it->second.live_credits;
   }
-  if (key.credits) key.credits->remaining = std::max<int64_t>(0, key.credits->remaining - w.credits_spent);
-  if (key.credits && it->second.live_credits) key.credits->remaining = *it->second.live_credits;
+  return v;
+}
+
+void UsageTracker::Overlay(KeyState& key) const {
+  KeyUsageView v = View(key);
+  key.usage_count = v.usage_count;
+  key.last_used_at = v.last_used_at;
+  key.last_used_ip = std::move(v.last_used_ip);
+  key.last_used_user_agent = std::move(v.last_used_user_agent);
+  if (key.credits && v.credits_remaining) key.credits->remaining = *v.credits_remaining;
 }
 
 GateOutcome UsageTracker::TryUse(const KeyState& key, Millis now, const std::string& ip, const std::string& ua) {

@@ -45,6 +45,15 @@ struct GateOutcome {
   std::optional<RateLimitState> ratelimit;   // set when the key has a ratelimit gate
 };
 
+// A key's usage fields as a read shows them: the projection plus usage not yet folded.
+struct KeyUsageView {
+  int64_t usage_count = 0;
+  std::optional<Millis> last_used_at;
+  std::optional<std::string> last_used_ip;
+  std::optional<std::string> last_used_user_agent;
+  std::optional<int64_t> credits_remaining;  // set when the key has a credits gate
+};
+
 class UsageTracker {
  public:
   // The last two gates of SPEC §7a for a key that passed every other check, decided and
@@ -59,6 +68,8 @@ class UsageTracker {
                        const std::string& ua);
   // Applies usage not yet in the projection to a projected key.
   void Overlay(KeyState& key) const;
+  // The same, without copying the key.
+  KeyUsageView View(const KeyState& key) const;
   // Moves every pending window to "in flight" and returns them for the flusher to append.
   std::vector<KeyUsage> BeginFlush();
   // The flusher's outcome: on success the projection has the usage; on failure it goes back.

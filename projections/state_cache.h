@@ -1,0 +1,68 @@
+// An in-memory cache of projected keys (by secret hash) and orgs, for the hot paths that read
+// them on every request: validation and management-key authentication. The RocksDB projection
+// stays the truth. Entries are filled on a read miss and dropped by the projector once a batch
+// that touches them has committed; a fill that raced such a commit is not kept (generation
+// check), so a reader can never pin a state older than the log.
+#pragma once
+#include <array>
+#include <cstring>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "domain/crypto.h"
+#include "domain/event.h"
+#include "domain/key.h"
+#include "domain/org.h"
+
+namespace kl::projections {
+
+class StateCache {
+ public:
+  using KeyPtr = std::shared_ptr<const KeyState>;
+  using OrgPtr = std::shared_ptr<const OrgState>;
+
+  // `max_keys` bounds the cached keys (memory); beyond it an arbitrary entry of the shard goes.
+  explicit StateCache(size_t max_keys = 200000);
+
+  // The key whose secret hashes to `hash`, loading it with `load` on a miss. Null: no such key.
+  KeyPtr KeyByHash(const Hash32& hash, const std::function<std::optional<KeyState>()>& load);
+  OrgPtr Org(const std::string& org_id, const std::function<std::optional<OrgState>()>& load);
+
+  // The projector's commit hook: forget whatever these committed events changed.
+  void Invalidate(const Event& event);
+
+  size_t KeyCount() const;
+
+ private:
+  struct HashOf {
+    size_t operator()(const Hash32& h) const noexcept {
+      size_t v;
+      std::memcpy(&v, h.data(), sizeof v);  // a SHA-256 is already uniformly distributed
+      return v;
+    }
+  };
+  struct KeyShard {
+    mutable std::mutex mu;
+    std::unordered_map<Hash32, KeyPtr, HashOf> by_hash;
+  };
+  static constexpr size_t kShards = 64;
+  KeyShard& ShardOf(const Hash32& h) { return key_shards_[h[31] % kShards]; }
+
+  size_t max_per_shard_;
+  // Bumped before entries are dropped: a fill that read the projection before a commit it
+  // did not see finds a new generation and is not kept.
+  std::atomic<uint64_t> generation_{0};
+  std::array<KeyShard, kShards> key_shards_;
+  // key id -> secret hash, for cached keys only: events name keys by id.
+  std::mutex ids_mu_;
+  std::unordered_map<std::string, Hash32> hash_of_id_;
+  std::mutex orgs_mu_;
+  std::unordered_map<std::string, OrgPtr> orgs_;
+};
+
+}  // namespace kl::projections
