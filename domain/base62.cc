@@ -34,6 +34,13 @@ std::string Base62EncodeU32(uint32_t value, size_t width) {
   return Base62Encode(be, 4, width);
 }
 
+bool Base62EqualsU32(std::string_view text, uint32_t value) {
+  uint64_t v = value;
+  for (size_t i = text.size(); i-- > 0; v /= 62)
+    if (text[i] != kAlphabet[v % 62]) return false;
+  return v == 0;  // nothing left over: the value fit the width
+}
+
 bool IsBase62(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

@@ -44,7 +44,7 @@ std::optional<SecretParts> ParseSecret(std::string_view v) {
   std::string_view signed_part = v.substr(0, v.size() - kCheckLen);
   // Compare the checksum without allocating (this runs on every validation).
   uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(signed_part.data()), static_cast<uInt>(signed_part.size()));
-  if (Base62EncodeU32(static_cast<uint32_t>(crc), kCheckLen) != v.substr(v.size() - kCheckLen)) return std::nullopt;
+  if (!Base62EqualsU32(v.substr(v.size() - kCheckLen), static_cast<uint32_t>(crc))) return std::nullopt;
   return SecretParts{v.substr(0, p1), env};
 }
 
