@@ -53,6 +53,15 @@ class Spec:
                 obj = obj[token.replace("~1", "/").replace("~0", "~")]
         return obj, where
 
+    def operations(self, skip=()):
+        """(template, METHOD, operation) for every documented operation not in `skip`."""
+        for template, item in self.doc["paths"].items():
+            if template in skip:
+                continue
+            for method, op in item.items():
+                if method in METHODS:
+                    yield template, method.upper(), op
+
     def match(self, path):
         """The documented path template for a concrete path, or None."""
         segs = path.split("?")[0].strip("/").split("/")
@@ -110,7 +119,11 @@ class Server:
             time.sleep(0.05)  # polling for a condition, bounded by the deadline
         raise RuntimeError("keyledger did not become ready")
 
+    SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+                         "WARNING: ThreadSanitizer")
+
     def stop(self):
+        """Stops the server; returns the sanitizer reports its log holds (scripts/sanitize.sh)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -119,7 +132,10 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        with open(self.log_path, errors="replace") as f:
+            reports = [line.strip() for line in f if any(m in line for m in self.SANITIZER_MARKERS)]
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        return reports
 
 
 class Response:
@@ -220,6 +236,10 @@ class Checker:
                 self.fail(what, "an undocumented route answered with something else than 404/405")
                 return
             self.validate(r.json(), f"/components/schemas/{want}", what)
+            if r.status == 405:  # documented on each operation of the path, as its answer to others
+                for m, op in paths[template].items():
+                    if m in METHODS and "405" in op["responses"]:
+                        self.answered.add((m.upper(), template, 405))
             return
         op = paths[template][method.lower()]
         opwhere = f"/paths/{pointer_escape(template)}/{method.lower()}"
@@ -249,6 +269,19 @@ class Checker:
                 return
             self.validate(body, f"{rwhere}/content/{pointer_escape(ctype)}/schema", what)
 
+    def unexercised(self):
+        """Documented (route, status) pairs no request produced: informational only, since some
+        (500, 503, a 503 from /readyz) cannot be provoked from outside."""
+        out = []
+        for template, item in self.spec.doc["paths"].items():
+            for method, op in item.items():
+                if method not in METHODS:
+                    continue
+                for status in op["responses"]:
+                    if (method.upper(), template, int(status)) not in self.answered:
+                        out.append(f"{method.upper()} {template} {status}")
+        return out
+
     def require_coverage(self, skip):
         for template, item in self.spec.doc["paths"].items():
             for method in item:
@@ -261,13 +294,28 @@ class Checker:
                     self.fail(f"{method.upper()} {template}", "never answered with a documented 2xx")
 
 
+def concrete(template, ids):
+    """A documented path with its parameters filled from the resources made by the scenario."""
+    segs = template.strip("/").split("/")
+    out = []
+    for i, seg in enumerate(segs):
+        if seg == "{org}":
+            seg = ids["org"]
+        elif seg == "{id}":
+            seg = ids["export"] if segs[i - 1] == "exports" else ids["key"]
+        out.append(seg)
+    return "/" + "/".join(out)
+
+
 def scenario(c):
     """Every route, with the errors a client meets. Returns templates not served here."""
     # ---- operations
     c.call("GET", "/healthz", 200, token=None)
     c.call("GET", "/readyz", 200, token=None)
     c.call("GET", "/metrics", 200, token=None)
-    c.call("GET", "/v1/openapi.json", 200, token=None)
+    served = c.call("GET", "/v1/openapi.json", 200, token=None)
+    c.counted(lambda: served.json() == c.spec.doc or c.fail(
+        "GET /v1/openapi.json", "the served document is not docs/openapi.yaml (stale build?)"))
     c.call("GET", "/v1/ledger/public-key", 200, token=None)
     skip = set()
     console = c.send("GET", "/console", token=None)
@@ -405,6 +453,45 @@ def scenario(c):
         c.fail("csv export", "the header row is not the documented one")
     c.call("GET", "/v1/exports/exp_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z/file", 404)
 
+    # A key of an org that stops being active can no longer change (402).
+    c.call("POST", "/v1/orgs", 201, body={"name": "Gamma", "id": "gamma"})
+    gamma = c.call("POST", "/v1/orgs/gamma/api-keys", 201, body={"name": "g"}).json()["api_key"]["id"]
+    c.call("PATCH", "/v1/orgs/gamma", 200, body={"status": "trial_expired"})
+    c.call("PATCH", f"/v1/orgs/gamma/api-keys/{gamma}", 402, body={"name": "g2"})
+    c.call("POST", f"/v1/orgs/gamma/api-keys/{gamma}/rotate", 402)
+
+    unknown_key = f"{keys}/key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z"
+    c.call("PATCH", unknown_key, 404, body={"name": "x"})
+    c.call("DELETE", unknown_key, 404)
+    c.call("POST", f"{unknown_key}/rotate", 404)
+    c.call("DELETE", key, 400, body={"reason": "x" * 501})
+    c.call("PATCH", "/v1/orgs/acme", 403, body={"name": "x"}, token=manager["value"])
+
+    # A validator key holds apikeys:validate alone: every other scope is refused.
+    validator = c.call("POST", keys, 201, body={"name": "validator", "permission_set": "validator"}).json()["value"]
+    c.call("GET", keys, 403, token=validator)
+    c.call("GET", key, 403, token=validator)
+    c.call("PATCH", key, 403, body={"name": "x"}, token=validator)
+    c.call("DELETE", key, 403, token=validator)
+    c.call("POST", f"{key}/rotate", 403, token=validator)
+    c.call("GET", f"{key}/events", 403, token=validator)
+    c.call("GET", "/v1/ledger/head", 403, token=validator)
+    c.call("GET", f"/v1/exports/{org_export['id']}", 403, token=validator)
+    c.call("GET", f"/v1/exports/{org_export['id']}/file", 403, token=validator)
+
+    # Sweeps over the document itself, so a newly documented operation is covered at once.
+    ids = {"org": "acme", "key": key_id, "export": org_export["id"]}
+    for template, method, op in c.spec.operations(skip):
+        path = concrete(template, ids)
+        if op.get("security", c.spec.doc.get("security")):
+            c.call(method, path, 401, token=None, body={} if method in ("POST", "PATCH") else None)
+        if "405" in op["responses"]:
+            c.call("PUT", path, 405, body={})
+        if "413" in op["responses"]:
+            c.call(method, path, 413, raw=b'{"name": "' + b"x" * (70 * 1024) + b'"}')
+        if "415" in op["responses"]:
+            c.call(method, path, 415, raw=b"{}", content_type="text/plain")
+
     # Every event of the log, page by page: each type's data against its schema.
     after, seen = 0, set()
     while True:
@@ -424,19 +511,24 @@ def main():
     ap = argparse.ArgumentParser(description="Checks the real server against docs/openapi.yaml.")
     ap.add_argument("--binary", required=True)
     ap.add_argument("--spec", required=True)
+    ap.add_argument("--verbose", action="store_true", help="list documented statuses never produced")
     args = ap.parse_args()
     spec = Spec(args.spec)
     server = Server(args.binary)
+    c = Checker(spec, server.port)
     try:
         server.wait_ready()
-        c = Checker(spec, server.port)
-        try:
-            c.require_coverage(scenario(c))
-        except Exception as e:  # an answer the scenario could not go on from: report, not crash
-            c.failed_checks += 1
-            c.fail("scenario", f"stopped early: {type(e).__name__}: {e}")
+        c.require_coverage(scenario(c))
+    except Exception as e:  # an answer the scenario could not go on from: report, not crash
+        c.failed_checks += 1
+        c.fail("scenario", f"stopped early: {type(e).__name__}: {e}")
     finally:
-        server.stop()
+        for report in server.stop():
+            c.failed_checks += 1
+            c.fail("server log", report)
+    if args.verbose:
+        for item in c.unexercised():
+            print(f"not exercised: {item}")
     for f in c.failures:
         print(f"MISMATCH {f}")
     print(f"conformance: {len(c.answered)} documented (route, status) pairs answered")
