@@ -17,6 +17,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -325,6 +326,10 @@ def scenario(c):
         skip |= {"/console", "/console/{asset}"}
     else:
         c.counted(lambda: c.check_response("GET", "/console", console, f"GET /console -> {console.status}"))
+        # The assets are whatever the page links to under /console/.
+        for asset in sorted(set(re.findall(rb'["\'](/console/[A-Za-z0-9._-]+)["\']', console.body))):
+            c.call("GET", asset.decode(), 200, token=None)
+        c.call("GET", "/console/no-such-asset.js", 404, token=None)
     c.call("GET", "/no/such/route", 404)
     c.call("PUT", "/v1/orgs", 405, body={})
 
