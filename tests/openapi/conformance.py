@@ -404,7 +404,7 @@ def scenario(c):
                                    "ip": "127.0.0.1", "user_agent": "conformance"})
     c.call("POST", val, 200, body={"value": secret, "required_permissions": ["posts:write"]})
     c.call("POST", val, 200, body={"value": "sk_live_notakey"})
-    c.call("POST", val, 200, body={"value": first.get("value", secret)}, token=manager["value"])
+    c.call("POST", val, 200, body={"value": first["value"]}, token=manager["value"])  # same org: VALID
     c.call("POST", val, 400, body={"ip": "not-an-ip"})
     c.call("POST", val, 403, body={"value": secret}, token=reader["value"])
 
