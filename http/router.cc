@@ -35,6 +35,7 @@ Router::Match Router::Find(RequestContext& ctx) const {
     }
     if (!ok) continue;
     m.path_known = true;
+    m.allowed.push_back(r.method);
     if (r.method == ctx.method) {
       m.handler = &r.handler;
       m.pattern = r.pattern;

@@ -16,6 +16,7 @@ class Router {
   struct Match {
     const RouteHandler* handler = nullptr;  // null: see path_known
     bool path_known = false;                // the path exists with other methods (405)
+    std::vector<std::string> allowed;       // those methods, for the 405's Allow header
     std::string pattern;
   };
   // Fills ctx.params on a match.

@@ -79,13 +79,38 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+std::string PercentDecode(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    int hi, lo;
+    if (text[i] == '%' && i + 2 < text.size() && (hi = hex(text[i + 1])) >= 0 && (lo = hex(text[i + 2])) >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(text[i]);  // '+' stays '+' (RFC 3986): raw RFC 3339 offsets keep working
+    }
+  }
+  return out;
+}
+
 void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond respond) {
   try {
     auto match = router.Find(*ctx);
     if (!match.handler) {
-      if (match.path_known)
-        return respond(ErrorReply(Status(Code::kMethodNotAllowed, "method not allowed on this resource"),
-                                  ctx->request_id));
+      if (match.path_known) {
+        Reply reply = ErrorReply(Status(Code::kMethodNotAllowed, "method not allowed on this resource"), ctx->request_id);
+        std::string allow;  // RFC 9110 §15.5.6: a 405 lists the methods the resource has
+        for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+        reply.headers.emplace_back("Allow", allow);
+        return respond(std::move(reply));
+      }
       return respond(ErrorReply(Status(Code::kNotFound, "no such route"), ctx->request_id));
     }
     ctx->route = ctx->method + " " + match.pattern;
@@ -216,7 +241,7 @@ class FrontDoor : public Http::Handler {
       ctx->method = MethodName(req.method());
       ctx->path = req.resource();
       for (const auto& name : req.query().parameters())
-        if (auto v = req.query().get(name)) ctx->query[name] = *v;
+        if (auto v = req.query().get(name)) ctx->query[PercentDecode(name)] = PercentDecode(*v);
       for (const auto& [name, raw] : req.headers().rawList()) ctx->headers[Lower(name)] = raw.value();
       ctx->body = req.body();
       ctx->peer_ip = req.address().host();

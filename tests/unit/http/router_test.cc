@@ -56,4 +56,17 @@ TEST_CASE("Dispatch turns a throwing handler into a 500 envelope without the cau
   ctx->method = "POST";
   Dispatch(r, ctx, [&](Reply reply) { got = std::move(reply); });
   CHECK(got.status == 405);
+  bool allow_listed = false;
+  for (const auto& [name, value] : got.headers) allow_listed |= (name == "Allow" && value == "GET");
+  CHECK(allow_listed);
+}
+
+TEST_CASE("query text is percent-decoded; malformed escapes and '+' stay as sent") {
+  using kl::http::PercentDecode;
+  CHECK(PercentDecode("2100-01-01T00%3A00%3A00%2B02%3A00") == "2100-01-01T00:00:00+02:00");
+  CHECK(PercentDecode("OrgCreated%2cKeyCreated") == "OrgCreated,KeyCreated");
+  CHECK(PercentDecode("a+b") == "a+b");
+  CHECK(PercentDecode("100%") == "100%");
+  CHECK(PercentDecode("%zz%4") == "%zz%4");
+  CHECK(PercentDecode("%00x") == std::string("\0x", 2));
 }
