@@ -41,8 +41,7 @@ async function send(method, path, { body, query } = {}) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(url(path, query), init);
-  return res;
+  return fetch(url(path, query), init);
 }
 
 async function failure(res) {

@@ -79,13 +79,13 @@ function actionButton(label, accessibleName, cls = 'button-quiet') {
 function row(key) {
   const active = key.status === 'active';
   const historyBtn = actionButton('History', `History of key ${key.name}`);
-  historyBtn.addEventListener('click', () => actions.history(key, historyBtn));
+  historyBtn.addEventListener('click', () => actions.history(key));
   const cells = [historyBtn];
   if (active) {
     const rotateBtn = actionButton('Rotate', `Rotate key ${key.name}`);
-    rotateBtn.addEventListener('click', () => actions.rotate(key, rotateBtn));
+    rotateBtn.addEventListener('click', () => actions.rotate(key));
     const revokeBtn = actionButton('Revoke', `Revoke key ${key.name}`, 'button-danger-quiet');
-    revokeBtn.addEventListener('click', () => actions.revoke(key, revokeBtn));
+    revokeBtn.addEventListener('click', () => actions.revoke(key));
     cells.push(rotateBtn, revokeBtn);
   }
   return h('tr', { dataset: { keyId: key.id } },

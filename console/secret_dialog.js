@@ -4,16 +4,24 @@ import { $, announce } from './dom.js';
 
 let current = null;
 
+// Drops the secret from the page. Called synchronously on every way out (the button, Escape),
+// because the dialog's "close" event fires a task later, after the dialog is already hidden.
+function forget() {
+  current = null;
+  $('secret-value').textContent = '';
+  $('secret-key-name').textContent = '';
+  $('secret-copied').textContent = '';
+}
+
 export function initSecretDialog() {
   const dialog = $('secret-dialog');
   $('secret-copy').addEventListener('click', copy);
-  $('secret-done').addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => {
-    current = null;
-    $('secret-value').textContent = '';
-    $('secret-key-name').textContent = '';
-    $('secret-copied').textContent = '';
+  $('secret-done').addEventListener('click', () => {
+    forget();
+    dialog.close();
   });
+  dialog.addEventListener('cancel', forget);
+  dialog.addEventListener('close', forget);
 }
 
 async function copy() {

@@ -93,6 +93,12 @@ async function main() {
   } finally {
     await browser.close();
     await server.stop();
+    const report = server.sanitizerReport();
+    if (report) {
+      console.error(`sanitizer report in the server log:\n${report}`);
+      failures = Math.max(failures, 1);
+    }
+    server.remove();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   console.log(failures ? `FAILED (${failures})` : 'all console browser tests passed');
@@ -308,6 +314,18 @@ async function run(server, admin, browser, tmp) {
     assert.equal(bytes.toString('utf8').trim().split('\n').length, manifest.event_count);
     fs.writeFileSync(`${file}.manifest.json`, JSON.stringify(manifest));
     execFileSync(BINARY, ['verify-export', file, '--manifest', `${file}.manifest.json`], { stdio: 'pipe' });
+  });
+
+  await step('export as CSV: verified and offered as a .csv file', async () => {
+    await page.getByLabel('Format').selectOption('csv');
+    await page.getByRole('button', { name: 'Create verified export' }).click();
+    await page.locator('#export-verdict', { hasText: 'Verified' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-download').click()]);
+    assert.match(download.suggestedFilename(), /^exp_[0-9A-Z]+\.csv$/);
+    const file = path.join(tmp, download.suggestedFilename());
+    await download.saveAs(file);
+    assert.match(fs.readFileSync(file, 'utf8'), /^seq,id,type,org_id,key_id,/);
+    await page.getByLabel('Format').selectOption('ndjson');
   });
 
   await step('export: a tampered file is not verified and not offered', async () => {

@@ -19,19 +19,6 @@ function freePort() {
   });
 }
 
-// Polls `cond` until it returns a truthy value: a wait for a condition, never a fixed sleep.
-export async function waitFor(cond, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function startServer(binary) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-console-'));
   const port = await freePort();
@@ -54,6 +41,13 @@ export async function startServer(binary) {
     base,
     port,
     log: () => fs.readFileSync(logPath, 'utf8'),
+    // Under a sanitizer build (scripts/sanitize.sh) reports land in the server log, and UBSan
+    // does not stop the process: look for them, as tests/e2e/kl_server.h does.
+    sanitizerReport() {
+      const text = fs.readFileSync(logPath, 'utf8');
+      const markers = ['ERROR: AddressSanitizer', 'runtime error:', 'ERROR: LeakSanitizer', 'WARNING: ThreadSanitizer'];
+      return markers.some((m) => text.includes(m)) ? text : null;
+    },
     async stop() {
       if (exited === null) {
         const done = new Promise((r) => child.once('exit', r));
@@ -61,6 +55,8 @@ export async function startServer(binary) {
         await done;
       }
       fs.closeSync(log);
+    },
+    remove() {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
