@@ -183,6 +183,21 @@ async function run(server, admin, browser, tmp) {
     assert.equal(await lingers(page, ADMIN_TOKEN), false, 'the admin token must not be in the page or storage');
   });
 
+  await step('create: the API\'s field errors show next to their fields', async () => {
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('bad permissions');
+    await page.getByLabel('Permissions (comma separated, optional)').fill('Not Valid!');
+    expectedErrors = /status of 400/; // the browser logs the refused API call itself
+    await page.locator('#create-dialog').getByRole('button', { name: 'Create key' }).click();
+    await page.locator('#create-permissions-error:not(:empty)').waitFor();
+    expectedErrors = null;
+    assert.equal(await page.getByLabel('Permissions (comma separated, optional)').getAttribute('aria-invalid'), 'true');
+    assert.equal(await focusedId(page), 'create-permissions');
+    await page.keyboard.press('Escape');
+    await page.locator('#create-dialog').waitFor({ state: 'hidden' });
+    assert.equal((await admin.get('/v1/orgs/acme/api-keys?status=all')).json.data.length, 0);
+  });
+
   let first;
   await step('create a key: its secret is shown once, copies, validates, and is gone after closing', async () => {
     await page.getByRole('button', { name: 'Create API key' }).click();
@@ -355,6 +370,16 @@ async function run(server, admin, browser, tmp) {
     await page.locator('.step-failed', { hasText: 'Ed25519 signature of the manifest' }).waitFor();
     assert.equal(await page.locator('#export-download').isVisible(), false);
     await page.unroute('**/v1/exports');
+  });
+
+  await step('the admin switches to another organization', async () => {
+    await page.getByRole('button', { name: 'Switch organization' }).click();
+    await page.getByLabel('Organization', { exact: true }).selectOption('globex');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: 'API keys · Globex' }).waitFor();
+    await page.locator('#keys-empty').waitFor();
+    assert.equal(await page.locator('#keys-body tr').count(), 0);
+    assert.equal(await page.locator('#export-result').isVisible(), false, 'the last org\'s export is forgotten');
   });
 
   await step('sign out, and a reload forgets everything', async () => {
