@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { ADMIN_TOKEN, client, startServer } from './kl_server.mjs';
 
@@ -22,6 +23,7 @@ const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(here, 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
   + "form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 const KEY_SHAPE = /^sk_(live|test)_[0-9A-Za-z]{49}$/;
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 if (!fs.existsSync(BINARY) || !fs.statSync(BINARY).isFile()) {
   console.error('usage: node console.test.mjs path/to/keyledger (or set KEYLEDGER_BIN)');
@@ -54,6 +56,17 @@ async function tabTo(page, selector, max = 80) {
     if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector)) return;
   }
   throw new Error(`${selector} is not reachable with Tab`);
+}
+
+// Runs axe-core (WCAG 2.1 A/AA rules) on what is on screen and fails on any violation. The
+// script is evaluated through the DevTools protocol, outside the page's CSP.
+async function accessible(page, screenName) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility of ${screenName}`);
 }
 
 const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
@@ -157,6 +170,7 @@ async function run(server, admin, browser, tmp) {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await focusedId(page), 'token');
     await shot(page, '01-sign-in');
+    await accessible(page, '01-sign-in');
   });
 
   await step('a wrong token is refused with a message', async () => {
@@ -177,6 +191,7 @@ async function run(server, admin, browser, tmp) {
     assert.deepEqual(options.map((o) => o.split(' ')[0]).sort(), ['Acme', 'Globex']);
     await page.getByLabel('Organization', { exact: true }).selectOption('acme');
     await shot(page, '02-org-picker');
+    await accessible(page, '02-org-picker');
     await page.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('heading', { name: 'API keys · Acme' }).waitFor();
     await page.locator('#keys-empty').waitFor();
@@ -208,10 +223,12 @@ async function run(server, admin, browser, tmp) {
     await page.getByLabel('Permissions (comma separated, optional)').fill('posts:read, posts:write');
     await page.getByLabel('Expires').selectOption('2592000');
     await shot(page, '03-create-key');
+    await accessible(page, '03-create-key');
     await page.locator('#create-dialog').getByRole('button', { name: 'Create key' }).click();
     first = await secretDialog(page);
     assert.match(first.value, KEY_SHAPE);
     await shot(page, '04-secret-shown-once', { mask: [page.locator('#secret-value')], maskColor: '#101828' });
+    await accessible(page, '04-secret-shown-once');
 
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.locator('#secret-copied', { hasText: 'Copied' }).waitFor();
@@ -237,6 +254,7 @@ async function run(server, admin, browser, tmp) {
     assert.ok(days > 29 && days <= 30, `expires in ${days} days`);
     assert.match(await r.locator('th').textContent(), /ci-deploy\s*sk_live_…/);
     await shot(page, '05-keys-list');
+    await accessible(page, '05-keys-list');
   });
 
   let second;
@@ -246,6 +264,7 @@ async function run(server, admin, browser, tmp) {
     await dialog.waitFor();
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel');
     await shot(page, '06-rotate-confirm');
+    await accessible(page, '06-rotate-confirm');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     const keys = await admin.get('/v1/orgs/acme/api-keys?status=all');
@@ -279,6 +298,7 @@ async function run(server, admin, browser, tmp) {
     await dialog.waitFor();
     await dialog.getByLabel('Reason (optional, kept in the key\'s history)').fill('leaked in CI logs');
     await shot(page, '07-revoke-confirm');
+    await accessible(page, '07-revoke-confirm');
     await dialog.getByRole('button', { name: 'Revoke key' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await badge(page, second.keyId, 'revoked').waitFor();
@@ -309,6 +329,7 @@ async function run(server, admin, browser, tmp) {
     await list.getByText(`by rotating ${first.keyId}`).waitFor();
     await list.getByText('Revoked: leaked in CI logs').waitFor();
     await shot(page, '08-history');
+    await accessible(page, '08-history');
     await page.locator('#history-dialog').getByRole('button', { name: 'Close' }).click();
     await page.locator('#history-dialog').waitFor({ state: 'hidden' });
   });
@@ -319,6 +340,7 @@ async function run(server, admin, browser, tmp) {
     await page.locator('#export-verdict', { hasText: 'Verified' }).waitFor();
     assert.equal(await page.locator('.step-failed').count(), 0);
     await shot(page, '09-export-verified', { fullPage: true });
+    await accessible(page, '09-export-verified');
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-download').click()]);
     const file = path.join(tmp, download.suggestedFilename());
     await download.saveAs(file);
@@ -405,6 +427,7 @@ async function run(server, admin, browser, tmp) {
     assert.equal(await page.locator('#switch-org').isVisible(), false);
     await badge(page, mgmt.json.api_key.id, 'active').waitFor();
     await shot(page, '10-management-key');
+    await accessible(page, '10-management-key');
     assert.equal(await lingers(page, mgmt.json.value), false);
   });
 
