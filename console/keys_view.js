@@ -92,7 +92,7 @@ function row(key) {
     h('th', { scope: 'row' },
       h('span', { class: 'key-name' }, key.name), h('br'),
       h('code', { class: 'muted obfuscated' }, key.obfuscated_value),
-      key.rotated_from ? h('span', { class: 'muted' }, ` · rotated from ${key.rotated_from}`) : null),
+      key.rotated_from ? h('span', { class: 'muted rotated-from' }, `rotated from ${key.rotated_from}`) : null),
     h('td', {}, statusBadge(key)),
     h('td', {}, permissionList(key)),
     h('td', {}, lastUsed(key)),
