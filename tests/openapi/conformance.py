@@ -320,16 +320,11 @@ def scenario(c):
     c.call("GET", "/v1/ledger/public-key", 200, token=None)
     skip = set()
     console = c.send("GET", "/console", token=None)
-    if console.status == 404:
-        # The console part is not in this build (its own branch): its routes are not served.
-        print("conformance: /console is not served by this build; its routes were not checked")
-        skip |= {"/console", "/console/{asset}"}
-    else:
-        c.counted(lambda: c.check_response("GET", "/console", console, f"GET /console -> {console.status}"))
-        # The assets are whatever the page links to under /console/.
-        for asset in sorted(set(re.findall(rb'["\'](/console/[A-Za-z0-9._-]+)["\']', console.body))):
-            c.call("GET", asset.decode(), 200, token=None)
-        c.call("GET", "/console/no-such-asset.js", 404, token=None)
+    c.counted(lambda: c.check_response("GET", "/console", console, f"GET /console -> {console.status}"))
+    # The assets are whatever the page links to under /console/.
+    for asset in sorted(set(re.findall(rb'["\'](/console/[A-Za-z0-9._-]+)["\']', console.body))):
+        c.call("GET", asset.decode(), 200, token=None)
+    c.call("GET", "/console/no-such-asset.js", 404, token=None)
     c.call("GET", "/no/such/route", 404)
     c.call("PUT", "/v1/orgs", 405, body={})
 
