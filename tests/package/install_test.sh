@@ -59,7 +59,7 @@ wants=/etc/systemd/system/multi-user.target.wants/keyledger.service
 export DPKG_MAINTSCRIPT_PACKAGE=keyledger DPKG_MAINTSCRIPT_ARCH=amd64
 
 sh "$control/postinst" configure ""
-getent passwd keyledger | grep -q ':/var/lib/keyledger:/usr/sbin/nologin$' || fail "user: $(getent passwd keyledger)"
+[[ "$(getent passwd keyledger)" == *:/var/lib/keyledger:/usr/sbin/nologin ]] || fail "user: $(getent passwd keyledger)"
 uid=$(id -u keyledger); [ "$uid" -lt 1000 ] || fail "keyledger is not a system user (uid $uid)"
 [ "$(stat -c '%U:%G %a' /var/lib/keyledger)" = "keyledger:keyledger 700" ] ||
   fail "data dir: $(stat -c '%U:%G %a' /var/lib/keyledger)"
@@ -194,7 +194,7 @@ unexpected=$(awk '{print $3}' "$WORK/contents" |
 mkdir "$ROOT"
 dpkg-deb -x "$DEB" "$ROOT"
 BIN=$ROOT/usr/bin/keyledger
-file -b "$BIN" | grep -q 'ELF.*, stripped' || fail "binary not stripped: $(file -b "$BIN")"
+[[ "$(file -b "$BIN")" == ELF*", stripped" ]] || fail "binary not stripped: $(file -b "$BIN")"
 cmp -s "$ROOT/lib/systemd/system/keyledger.service" "$SRC/packaging/keyledger.service" || fail "unit differs from the source"
 
 if command -v systemd-analyze >/dev/null; then
@@ -231,11 +231,24 @@ if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; 
   # Every system call the service makes, to check against the unit's SystemCallFilter below.
   STRACE=(strace -f -qq -o "$WORK/syscalls" -e trace=all -e signal=none)
 fi
+SANDBOX=()
+if [ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null; then
+  # The part of the unit's sandbox that matters to the binary, without systemd: everything
+  # read-only but the scratch dir (ProtectSystem=strict, StateDirectory=), no /proc/sys
+  # (ProcSubset=pid; RocksDB reads a UUID there and must fall back), empty homes (ProtectHome).
+  SANDBOX=(unshare --mount --propagation private sh -c 'mount --bind "$0" "$0" &&
+    mount -o remount,bind,ro / && mount -t tmpfs tmpfs /proc/sys &&
+    for d in /home /root; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done &&
+    exec "$@"' "$WORK")
+else
+  echo "SKIP: needs root and mount namespaces; the serve cycle runs without the read-only sandbox"
+fi
 # As the unit runs it: UMask=0077, no KEYLEDGER_* from this shell, the admin token generated.
 (
   umask 077
   exec env -u KEYLEDGER_ADMIN_TOKEN -u KEYLEDGER_DATA_DIR -u KEYLEDGER_LISTEN -u KEYLEDGER_THREADS \
-    -u KEYLEDGER_USAGE_FLUSH_MS "${STRACE[@]}" "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT"
+    -u KEYLEDGER_USAGE_FLUSH_MS "${SANDBOX[@]}" "${STRACE[@]}" "$BIN" serve --data-dir "$DATA" \
+    --listen "127.0.0.1:$PORT"
 ) >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!   # the keyledger process itself, or strace running it
 KEYLEDGER_PID=$SERVER_PID
@@ -278,7 +291,9 @@ code=$(api POST /v1/validations "{\"value\":\"$SECRET\"}" | json '["code"]')
 api DELETE "/v1/orgs/pkgtest/api-keys/$KEY_ID" '{"reason":"package test"}' >/dev/null
 code=$(api POST /v1/validations "{\"value\":\"$SECRET\"}" | json '["code"]')
 [ "$code" = REVOKED ] || fail "revoked key validates as $code"
-curl -s -m 10 "$URL/metrics" | grep -q '^keyledger_validations_total{code="REVOKED"} 1$' || fail "/metrics lacks the REVOKED validation"
+# Into a variable first: `curl | grep -q` fails under pipefail when grep stops reading early.
+metrics=$(curl -s -m 10 "$URL/metrics")
+grep -qx 'keyledger_validations_total{code="REVOKED"} 1' <<<"$metrics" || fail "/metrics lacks the REVOKED validation"
 
 kill -TERM "$KEYLEDGER_PID"
 # A watchdog, not a wait: a service that does not stop within 60 s is killed and fails below.
