@@ -37,8 +37,8 @@ step() { echo "== $*"; }
 
 # Runs the maintainer scripts of CONTROL_DIR for real, as dpkg would on install, upgrade, remove
 # and purge, inside a private mount namespace: /etc is a scratch copy (adduser edits passwd and
-# group there), /var/lib, /run and /lib/systemd/system are empty tmpfs (so no systemd is seen
-# running and nothing is started). Nothing outside the namespace changes.
+# group there), /var/lib, /var/log, /run and /lib/systemd/system are empty tmpfs (so no systemd
+# is seen running and nothing is started). Nothing outside the namespace changes.
 check_maintainer_scripts() {
   local control=$1 unit=$2 scratch=$WORK/ns
   mkdir -p "$scratch"
@@ -48,6 +48,7 @@ control=$1 unit=$2 scratch=$3
 fail() { echo "FAIL (maintainer scripts): $*" >&2; exit 1; }
 mount --bind "$scratch/etc" /etc
 mount -t tmpfs tmpfs /var/lib
+mount -t tmpfs tmpfs /var/log   # useradd writes lastlog/faillog entries for the new uid
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /lib/systemd/system
 install -m 0644 "$unit" /lib/systemd/system/keyledger.service
@@ -236,6 +237,7 @@ if [ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null; then
   # The part of the unit's sandbox that matters to the binary, without systemd: everything
   # read-only but the scratch dir (ProtectSystem=strict, StateDirectory=), no /proc/sys
   # (ProcSubset=pid; RocksDB reads a UUID there and must fall back), empty homes (ProtectHome).
+  # shellcheck disable=SC2016  # $0 and $@ are expanded by that inner sh, not here
   SANDBOX=(unshare --mount --propagation private sh -c 'mount --bind "$0" "$0" &&
     mount -o remount,bind,ro / && mount -t tmpfs tmpfs /proc/sys &&
     for d in /home /root; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done &&
