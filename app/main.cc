@@ -42,6 +42,14 @@ int main(int argc, char** argv) {
                  ->capture_default_str()
                  ->check(CLI::Range(size_t{64}, size_t{100000000})),
              "KEYLEDGER_KEY_CACHE_SIZE");
+  EnvDefault(serve_cmd->add_option("--log-level", serve.log_level, "trace|debug|info|warn|error|critical|off")
+                 ->capture_default_str()
+                 ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"})),
+             "KEYLEDGER_LOG_LEVEL");
+  EnvDefault(serve_cmd->add_option("--log-format", serve.log_format, "text, or json (one object per line)")
+                 ->capture_default_str()
+                 ->check(CLI::IsMember({"text", "json"})),
+             "KEYLEDGER_LOG_FORMAT");
   std::string tools_dir = "./keyledger-data";
   auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
   EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),

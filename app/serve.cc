@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include "app/logging.h"
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -28,6 +30,14 @@ int RunServe(const ServeConfig& config) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  if (Status s = ConfigureLogging(config.log_level, config.log_format); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 2;
+  }
+  struct LoggingStop {
+    ~LoggingStop() { StopLogging(); }  // every line queued so far reaches stderr, on every exit path
+  } logging_stop;
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);

@@ -8,7 +8,9 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   int threads = 0;  // 0: one per core
   int usage_flush_ms = 1000;  // 0: usage recording off (benchmarks only)
-  size_t key_cache_size = 200000;  // keys kept in memory for validation and authentication
+  size_t key_cache_size = 200000;
+  std::string log_level = "info";
+  std::string log_format = "text";  // text | json  // keys kept in memory for validation and authentication
 };
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.

@@ -15,6 +15,7 @@
 
 #include "domain/ids.h"
 #include "domain/time.h"
+#include "http/access_log.h"
 #include "http/json_input.h"
 #include "http/routes.h"
 
@@ -262,10 +263,14 @@ class FrontDoor : public Http::Handler {
     Respond respond = [shared_writer, sent, request_id, close_after, metrics, ctx, started](Reply reply) {
       if (sent->exchange(true)) return;  // exactly one reply per request
       // Counted before it is sent, so a client that reads /metrics next already sees it.
-      if (metrics) {
-        std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-        metrics->ObserveRequest(ctx->route, reply.status, took.count());
-      }
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      if (metrics) metrics->ObserveRequest(ctx->route, reply.status, took.count());
+      const Principal& who = ctx->principal;
+      LogAccess(AccessRecord{request_id, ctx->method, ctx->route, reply.status, took.count() * 1000.0,
+                             who.kind == Principal::Kind::kAdmin    ? "admin"
+                             : who.kind == Principal::Kind::kApiKey ? "api_key"
+                                                                    : "anonymous",
+                             who.key_id, ctx->peer_ip});
       try {
         SendReply(*shared_writer, reply, request_id, close_after);
       } catch (const std::exception& e) {
@@ -288,7 +293,9 @@ class FrontDoor : public Http::Handler {
     try {
       Http::ResponseWriter w(Http::Version::Http11, transport(), this, peer);
       std::string id = NewId("req", NowMillis());
-      SendReply(w, ErrorReply(status, id), id, /*close_after=*/true);
+      Reply reply = ErrorReply(status, id);
+      LogAccess(AccessRecord{id, "-", "", reply.status, 0.0, "anonymous", "", peer->address().host()});
+      SendReply(w, reply, id, /*close_after=*/true);
     } catch (const std::exception& e) {
       spdlog::warn("could not refuse a request: {}", e.what());
     }
