@@ -16,8 +16,16 @@ void SetAccessLogger(std::shared_ptr<spdlog::logger> logger, LogFormat format) {
   g_format = format;
 }
 
+namespace {
+bool HotRoute(std::string_view route) {
+  return route == "POST /v1/validations" || route == "GET /healthz" || route == "GET /readyz" ||
+         route == "GET /metrics";
+}
+}  // namespace
+
 void LogAccess(const AccessRecord& r) {
-  if (!g_logger || !g_logger->should_log(spdlog::level::info)) return;
+  auto level = HotRoute(r.route) && r.status < 400 ? spdlog::level::debug : spdlog::level::info;
+  if (!g_logger || !g_logger->should_log(level)) return;
   std::string line;
   line.reserve(256);
   auto field = [&](std::string_view name, std::string_view value, bool first = false) {
@@ -43,7 +51,7 @@ void LogAccess(const AccessRecord& r) {
   field("actor", r.actor_kind);
   if (!r.actor_id.empty()) field("actor_id", r.actor_id);
   field("peer", r.peer);
-  g_logger->info("{}", line);
+  g_logger->log(level, "{}", line);
 }
 
 }  // namespace kl::http

@@ -25,6 +25,10 @@ struct AccessRecord {
   std::string_view actor_id;    // the management key's id for api_key
   std::string_view peer;
 };
+// Answered validations and probes (healthz, readyz, metrics) log at debug level: at tens of
+// thousands a second their lines would cost more than the answers (/metrics counts them);
+// every other request, and every error, logs at info.
+void LogAccess(const AccessRecord& record);
 void LogAccess(const AccessRecord& record);
 
 }  // namespace kl::http
