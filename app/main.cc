@@ -50,6 +50,14 @@ int main(int argc, char** argv) {
                  ->capture_default_str()
                  ->check(CLI::IsMember({"text", "json"})),
              "KEYLEDGER_LOG_FORMAT");
+  auto* tls_cert = serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain): serve HTTPS")
+                       ->check(CLI::ExistingFile);
+  auto* tls_key = serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")
+                      ->check(CLI::ExistingFile);
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  EnvDefault(tls_cert, "KEYLEDGER_TLS_CERT");
+  EnvDefault(tls_key, "KEYLEDGER_TLS_KEY");
   std::string tools_dir = "./keyledger-data";
   auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
   EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),

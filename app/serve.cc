@@ -96,13 +96,14 @@ int RunServe(const ServeConfig& config) {
   services.exporter = &exporter;
 
   int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  http::Server server(services, http::ServerOptions{config.listen, threads});
+  http::Server server(services, http::ServerOptions{config.listen, threads, config.tls_cert, config.tls_key});
   if (Status s = server.Start(); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }
   services.ready = true;
-  spdlog::info("keyledger listening on http://{} (log head seq {})", config.listen, (*log)->HeadSeq());
+  spdlog::info("keyledger listening on {}://{} (log head seq {})", config.tls_cert.empty() ? "http" : "https",
+               config.listen, (*log)->HeadSeq());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -10,7 +10,9 @@ struct ServeConfig {
   int usage_flush_ms = 1000;  // 0: usage recording off (benchmarks only)
   size_t key_cache_size = 200000;
   std::string log_level = "info";
-  std::string log_format = "text";  // text | json  // keys kept in memory for validation and authentication
+  std::string log_format = "text";  // text | json
+  std::string tls_cert;  // PEM certificate chain; with tls_key, serve HTTPS
+  std::string tls_key;   // PEM private key  // keys kept in memory for validation and authentication
 };
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.

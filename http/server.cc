@@ -339,6 +339,7 @@ Status Server::Start() {
                     .maxRequestSize(kMaxRequestBytes)
                     .maxResponseSize(16 * 1024 * 1024);
     impl_->endpoint->init(opts);
+    if (!impl_->options.tls_cert.empty()) impl_->endpoint->useSSL(impl_->options.tls_cert, impl_->options.tls_key);
     impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), kMaxRequestBytes));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {

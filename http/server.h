@@ -13,6 +13,9 @@ namespace kl::http {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
   int threads = 2;
+  // Both set: HTTPS only, through Pistache's OpenSSL support (PEM files; the key unencrypted).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class Server {

@@ -83,6 +83,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   void SetToken(std::string t) { token_ = std::move(t); }
+  // For https:// servers with a self-signed certificate: trust exactly this PEM file.
+  void SetCaFile(std::string path) { ca_file_ = std::move(path); }
 
   Response Send(const std::string& method, const std::string& path, const std::string& body = "",
                 std::vector<std::string> headers = {}) {
@@ -91,6 +93,7 @@ class Client {
     curl_easy_setopt(curl_, CURLOPT_URL, (base_ + path).c_str());
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
     curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 60L);
+    if (!ca_file_.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, ca_file_.c_str());
     if (!body.empty() || method == "POST" || method == "PATCH") {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.c_str());
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -140,7 +143,7 @@ class Client {
     }
     return n * m;
   }
-  std::string base_, token_;
+  std::string base_, token_, ca_file_;
   CURL* curl_;
 };
 
@@ -201,6 +204,7 @@ class Server {
       ::_exit(127);
     }
     Client c(Url());
+    c.SetCaFile(CaFile());
     bool exited = false;
     bool up = WaitFor([&] {
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
@@ -229,10 +233,22 @@ class Server {
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string Url() const {
+    return (CaFile().empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port_);
+  }
+  // The certificate a TLS server was started with (--tls-cert), which clients then trust.
+  std::string CaFile() const {
+    for (size_t i = 0; i + 1 < extra_.size(); ++i)
+      if (extra_[i] == "--tls-cert") return extra_[i + 1];
+    return "";
+  }
   const std::string& DataDir() const { return data_dir_; }
   std::string Log() const { return ReadFile(log_dir_ + "/serve.log"); }
-  std::unique_ptr<Client> Admin() const { return std::make_unique<Client>(Url(), kAdminToken); }
+  std::unique_ptr<Client> Admin() const {
+    auto c = std::make_unique<Client>(Url(), kAdminToken);
+    c->SetCaFile(CaFile());
+    return c;
+  }
 
  private:
   std::vector<std::string> extra_;
