@@ -50,6 +50,26 @@ int main(int argc, char** argv) {
                  ->capture_default_str()
                  ->check(CLI::IsMember({"text", "json"})),
              "KEYLEDGER_LOG_FORMAT");
+  EnvDefault(serve_cmd->add_option("--header-timeout-ms", serve.header_timeout_ms,
+                                    "a request's headers must arrive within this (408 otherwise)")
+                 ->capture_default_str()
+                 ->check(CLI::Range(100, 3600000)),
+             "KEYLEDGER_HEADER_TIMEOUT_MS");
+  EnvDefault(serve_cmd->add_option("--body-timeout-ms", serve.body_timeout_ms,
+                                    "a request's body must arrive within this (408 otherwise)")
+                 ->capture_default_str()
+                 ->check(CLI::Range(100, 3600000)),
+             "KEYLEDGER_BODY_TIMEOUT_MS");
+  EnvDefault(serve_cmd->add_option("--idle-timeout-ms", serve.idle_timeout_ms,
+                                    "close a keep-alive connection idle this long")
+                 ->capture_default_str()
+                 ->check(CLI::Range(100, 86400000)),
+             "KEYLEDGER_IDLE_TIMEOUT_MS");
+  EnvDefault(serve_cmd->add_option("--max-connections", serve.max_connections,
+                                    "connections beyond this are answered 503 and closed")
+                 ->capture_default_str()
+                 ->check(CLI::Range(1, 1000000)),
+             "KEYLEDGER_MAX_CONNECTIONS");
   auto* tls_cert = serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain): serve HTTPS")
                        ->check(CLI::ExistingFile);
   auto* tls_key = serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")

@@ -96,7 +96,16 @@ int RunServe(const ServeConfig& config) {
   services.exporter = &exporter;
 
   int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  http::Server server(services, http::ServerOptions{config.listen, threads, config.tls_cert, config.tls_key});
+  http::ServerOptions server_options;
+  server_options.listen = config.listen;
+  server_options.threads = threads;
+  server_options.tls_cert = config.tls_cert;
+  server_options.tls_key = config.tls_key;
+  server_options.header_timeout_ms = config.header_timeout_ms;
+  server_options.body_timeout_ms = config.body_timeout_ms;
+  server_options.idle_timeout_ms = config.idle_timeout_ms;
+  server_options.max_connections = config.max_connections;
+  http::Server server(services, server_options);
   if (Status s = server.Start(); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;

@@ -12,7 +12,11 @@ struct ServeConfig {
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
   std::string tls_cert;  // PEM certificate chain; with tls_key, serve HTTPS
-  std::string tls_key;   // PEM private key  // keys kept in memory for validation and authentication
+  std::string tls_key;   // PEM private key
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int idle_timeout_ms = 60000;
+  int max_connections = 10000;  // keys kept in memory for validation and authentication
 };
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.

@@ -175,8 +175,21 @@ Declared DeclaredLength(std::string_view head) {
 class FrontDoor : public Http::Handler {
  public:
   HTTP_PROTOTYPE(FrontDoor)
-  FrontDoor(const Router* router, Metrics* metrics, size_t max_request)
-      : router_(router), metrics_(metrics), max_request_(max_request) {}
+  FrontDoor(const Router* router, Metrics* metrics, size_t max_request, int max_connections,
+            std::shared_ptr<std::atomic<int>> connections)
+      : router_(router),
+        metrics_(metrics),
+        max_request_(max_request),
+        max_connections_(max_connections),
+        connections_(std::move(connections)) {}
+
+  // Counted across every reactor thread (each has its own clone of this handler).
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    // What Http::Handler::onConnection (private) does: give the connection its parser.
+    peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+    if (connections_->fetch_add(1) + 1 > max_connections_)
+      Refuse(peer, Status(Code::kUnavailable, "too many connections; retry shortly"));
+  }
 
   // Pistache's own input loop, with two changes: a body that could never fit is refused from its
   // declared Content-Length (Pistache would reserve that many bytes first: a 100 GB header is a
@@ -184,6 +197,13 @@ class FrontDoor : public Http::Handler {
   // status carrying an exception message.
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
     HeaderWatch& watch = watches_[peer.get()];
+    if (watch.head.empty() && !watch.complete) {
+      // A new request: from here Pistache's header and body timeouts apply to this connection,
+      // not its idle timeout. Its clock restarts if the connection sat idle before.
+      auto parser = Http::Handler::getParser(peer);
+      if (std::chrono::steady_clock::now() - parser->time() > std::chrono::milliseconds(100)) parser->reset();
+      peer->setIdle(false);
+    }
     if (!watch.complete) {
       size_t room = max_request_ - std::min(max_request_, watch.head.size());
       watch.head.append(buffer, std::min(len, room));
@@ -231,6 +251,7 @@ class FrontDoor : public Http::Handler {
   }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    connections_->fetch_sub(1);
     watches_.erase(peer.get());
     Http::Handler::onDisconnection(peer);
   }
@@ -304,6 +325,8 @@ class FrontDoor : public Http::Handler {
   const Router* router_;
   Metrics* metrics_;
   size_t max_request_;
+  int max_connections_;
+  std::shared_ptr<std::atomic<int>> connections_;
   // One handler clone per reactor thread, and a connection stays on its thread: no lock needed.
   std::unordered_map<const Tcp::Peer*, HeaderWatch> watches_;
 };
@@ -337,10 +360,15 @@ Status Server::Start() {
                     .flags(Pistache::Tcp::Options::ReuseAddr)
                     // Body limit is 64 KiB (answered with our 413); leave room for headers.
                     .maxRequestSize(kMaxRequestBytes)
-                    .maxResponseSize(16 * 1024 * 1024);
+                    .maxResponseSize(16 * 1024 * 1024)
+                    .headerTimeout(std::chrono::milliseconds(impl_->options.header_timeout_ms))
+                    .bodyTimeout(std::chrono::milliseconds(impl_->options.body_timeout_ms))
+                    .keepaliveTimeout(std::chrono::milliseconds(impl_->options.idle_timeout_ms));
     impl_->endpoint->init(opts);
     if (!impl_->options.tls_cert.empty()) impl_->endpoint->useSSL(impl_->options.tls_cert, impl_->options.tls_key);
-    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), kMaxRequestBytes));
+    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), kMaxRequestBytes,
+                                                              impl_->options.max_connections,
+                                                              std::make_shared<std::atomic<int>>(0)));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     return Status(Code::kUnavailable, std::string("cannot listen on ") + impl_->options.listen + ": " + e.what());

@@ -16,6 +16,15 @@ struct ServerOptions {
   // Both set: HTTPS only, through Pistache's OpenSSL support (PEM files; the key unencrypted).
   std::string tls_cert;
   std::string tls_key;
+  // Slow and idle clients: a request's header block must be complete within header_timeout_ms
+  // and its body within body_timeout_ms (answered 408 and closed otherwise); a keep-alive
+  // connection with no request in progress is closed after idle_timeout_ms. Pistache checks
+  // them every 500 ms on each reactor thread.
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int idle_timeout_ms = 60000;
+  // Connections beyond this are answered 503 `unavailable` and closed at once.
+  int max_connections = 10000;
 };
 
 class Server {
