@@ -68,7 +68,7 @@ int RunReplay(const std::string& data_dir) {
   uint64_t total = log->HeadSeq();
   bool tty = ::isatty(STDERR_FILENO);
   auto start = std::chrono::steady_clock::now();
-  auto folded = projector.CatchUp(*log, [&](uint64_t done) {
+  auto folded = projector.Rebuild(*log, [&](uint64_t done) {
     if (tty) ProgressBar(done, total);
   });
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,5 +1,7 @@
 #include "projections/projector.h"
 
+#include <unordered_map>
+
 #include "domain/crypto.h"
 #include "projections/state_codec.h"
 
@@ -21,6 +23,36 @@ std::string KeysByOrgKey(const std::string& org_id, uint64_t created_seq, const 
   k += key_id;
   return k;
 }
+
+namespace {
+
+// The expiry index holds active keys with an expires_at: what the sweeper must visit.
+std::optional<Millis> PendingExpiry(const std::optional<KeyState>& k) {
+  if (k && k->status == "active" && k->expires_at) return k->expires_at;
+  return std::nullopt;
+}
+std::optional<Millis> PendingRefill(const std::optional<KeyState>& k) {
+  return k ? NextCreditRefill(*k) : std::nullopt;
+}
+
+// What a KeyCreated adds besides the key's state: the lookups by secret hash and by org, and the
+// idempotency record. Written once, never changed.
+Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFamilyHandle* by_hash,
+                          rocksdb::ColumnFamilyHandle* by_org, rocksdb::ColumnFamilyHandle* idempotency,
+                          rocksdb::WriteBatchBase& batch) {
+  auto hash = HashFromHex(key.secret_hash_hex);
+  if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
+  batch.Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
+  batch.Put(by_org, KeysByOrgKey(key.org_id, key.created_seq, key.id), "");
+  const auto& c = std::get<KeyCreated>(e.data);
+  if (c.idempotency_key_sha256 && c.request_sha256) {
+    nlohmann::json record = {{"key_id", key.id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
+    batch.Put(idempotency, *c.idempotency_key_sha256, record.dump());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cache)
     : db_(db),
@@ -48,15 +80,9 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       return storage::FromRocks(s, "read key projection");
     }
     bool created = std::holds_alternative<KeyCreated>(e.data);
-    // The expiry index holds active keys with an expires_at: what the sweeper must visit.
-    auto pending_expiry = [](const std::optional<KeyState>& k) -> std::optional<Millis> {
-      if (k && k->status == "active" && k->expires_at) return k->expires_at;
-      return std::nullopt;
-    };
-    auto pending_refill = [](const std::optional<KeyState>& k) { return k ? NextCreditRefill(*k) : std::nullopt; };
-    std::optional<Millis> expiry_before = pending_expiry(key), refill_before = pending_refill(key);
+    std::optional<Millis> expiry_before = PendingExpiry(key), refill_before = PendingRefill(key);
     EvolveKey(key, e);
-    std::optional<Millis> expiry_after = pending_expiry(key), refill_after = pending_refill(key);
+    std::optional<Millis> expiry_after = PendingExpiry(key), refill_after = PendingRefill(key);
     // Time-ordered work indexes (same key layout): what the sweeper must visit, and when.
     auto reindex = [&](rocksdb::ColumnFamilyHandle* cf, std::optional<Millis> before, std::optional<Millis> after) {
       if (before == after) return;
@@ -68,16 +94,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     if (key) {
       batch.Put(keys_, key->id, EncodeKey(*key));
       if (created) {
-        auto hash = HashFromHex(key->secret_hash_hex);
-        if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
-        batch.Put(by_hash_, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key->id);
-        batch.Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), "");
-        const auto& c = std::get<KeyCreated>(e.data);
-        if (c.idempotency_key_sha256 && c.request_sha256) {
-          nlohmann::json record = {{"key_id", key->id}, {"request_sha256", *c.request_sha256},
-                                   {"created_at", e.recorded_at}};
-          batch.Put(idempotency_, *c.idempotency_key_sha256, record.dump());
-        }
+        if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, batch); !s.ok()) return s;
       }
     }
   } else {
@@ -127,6 +144,60 @@ Result<uint64_t> Projector::CatchUp(const storage::EventLog& log, const std::fun
     from = chunk.back().seq;
     if (progress) progress(folded);
   }
+  return folded;
+}
+
+Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::function<void(uint64_t)>& progress) {
+  if (Checkpoint() != 0) return Status(Code::kInternal, "rebuild needs empty projections");
+  std::unordered_map<std::string, std::optional<KeyState>> keys;
+  std::unordered_map<std::string, std::optional<OrgState>> orgs;
+  rocksdb::WriteBatch batch;
+  auto write = [&](bool last) -> Status {
+    if (batch.Count() == 0) return Status::Ok();
+    rocksdb::WriteOptions wo;
+    wo.sync = last;
+    if (auto s = db_->db()->Write(wo, &batch); !s.ok()) return storage::FromRocks(s, "rebuild");
+    batch.Clear();
+    return Status::Ok();
+  };
+  uint64_t folded = 0, from = 0;
+  std::vector<Event> chunk;
+  for (;;) {
+    chunk.clear();
+    if (Status s = log.Read(from, 8192, &chunk); !s.ok()) return s;
+    if (chunk.empty()) break;
+    for (const Event& e : chunk) {
+      if (e.key_id) {
+        auto& key = keys[*e.key_id];
+        EvolveKey(key, e);
+        if (key && std::holds_alternative<KeyCreated>(e.data)) {
+          if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, batch); !s.ok()) return s;
+        }
+      } else {
+        EvolveOrg(orgs[e.org_id], e);
+      }
+    }
+    folded += chunk.size();
+    from = chunk.back().seq;
+    if (batch.GetDataSize() > (16u << 20)) {
+      if (Status s = write(false); !s.ok()) return s;
+    }
+    if (progress) progress(folded);
+  }
+  // The final states, once each, with the sweeper's indexes as CatchUp would have left them.
+  for (const auto& [id, key] : keys) {
+    if (!key) continue;
+    batch.Put(keys_, key->id, EncodeKey(*key));
+    if (auto at = PendingExpiry(key)) batch.Put(expiry_, ExpiryKey(*at, key->id), "");
+    if (auto at = PendingRefill(key)) batch.Put(refill_, ExpiryKey(*at, key->id), "");
+    if (batch.GetDataSize() > (16u << 20)) {
+      if (Status s = write(false); !s.ok()) return s;
+    }
+  }
+  for (const auto& [id, org] : orgs)
+    if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+  if (folded > 0) batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));
+  if (Status s = write(true); !s.ok()) return s;
   return folded;
 }
 
