@@ -1,5 +1,9 @@
 #include "storage/database.h"
 
+#include "storage/rocks_logger.h"
+
+#include <filesystem>
+
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
@@ -25,6 +29,9 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::vector<std::string>& extra_cfs) {
+  // Made here rather than by create_if_missing, which reports the missing directory as an error.
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -34,8 +41,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   options.IncreaseParallelism(2);
   options.enable_pipelined_write = true;
-  options.keep_log_file_num = 4;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.info_log = std::make_shared<RocksLogger>(options.info_log_level);
 
   auto db = std::unique_ptr<Database>(new Database());
   rocksdb::BlockBasedTableOptions table;

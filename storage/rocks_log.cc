@@ -113,7 +113,34 @@ Hash32 RocksLog::LoadOrgHead(const std::string& org_id) const {
   return h;
 }
 
+bool RocksLog::Writable() {
+  if (!degraded_) return true;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_resume_attempt_ < kResumeInterval) return false;
+  last_resume_attempt_ = now;
+  // Resume flushes what the memtables hold and clears RocksDB's background error; it fails as
+  // long as the cause (no space, a failing disk) is still there.
+  rocksdb::Status s = db_->db()->Resume();
+  if (!s.ok()) {
+    spdlog::debug("the log cannot resume yet: {}", s.ToString());
+    return false;
+  }
+  degraded_ = false;
+  spdlog::warn("the log is writable again");
+  return true;
+}
+
 void RocksLog::WriteGroup(std::deque<Pending>& group) {
+  if (!Writable()) {
+    for (Pending& p : group) {
+      try {
+        p.done(AppendResult{Status(Code::kUnavailable, "the change could not be made durable; retry later"), {}});
+      } catch (const std::exception& ex) {
+        spdlog::error("append callback threw: {}", ex.what());
+      }
+    }
+    return;
+  }
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   // Changes this group makes, applied to the caches only once the batch is durable.
   std::unordered_map<std::string, uint64_t> versions;
@@ -203,7 +230,9 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     rocksdb::Status s = db_->db()->Write(wo, batch.GetWriteBatch());
     write_status = FromRocks(s, "append");
     if (!write_status.ok()) {
-      spdlog::error("log append failed: {}", s.ToString());
+      degraded_ = true;
+      last_resume_attempt_ = std::chrono::steady_clock::now();
+      spdlog::error("log append failed, appends are refused until it can write again: {}", s.ToString());
       write_status = Status(Code::kUnavailable, "the change could not be made durable; retry later");
     }
   }

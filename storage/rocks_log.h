@@ -1,6 +1,7 @@
 // The embedded event log on RocksDB, with a group-commit writer thread: concurrent appends
 // queue up and share one WriteBatch and one fsync, and handler threads never block on disk.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -60,6 +61,13 @@ class RocksLog final : public EventLog {
   rocksdb::ColumnFamilyHandle* org_heads_cf_;
 
   // Writer-thread state (only the writer touches these after Open).
+  // Writer thread only. Set when a write failed (disk full, fsync error): until RocksDB resumes,
+  // appends are refused with kUnavailable without touching the database (writing after a failed
+  // WAL write is not safe), and a resume is tried at most every kResumeInterval.
+  bool degraded_ = false;
+  std::chrono::steady_clock::time_point last_resume_attempt_{};
+  static constexpr std::chrono::milliseconds kResumeInterval{250};
+  bool Writable();
   std::unordered_map<std::string, uint64_t> stream_versions_;
   std::unordered_map<std::string, Hash32> org_heads_;
 

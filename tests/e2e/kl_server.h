@@ -168,6 +168,13 @@ class Server {
     port_ = FreePort();
     Start();
   }
+  // On a data directory the test owns (kept when this server goes, e.g. for a restart).
+  Server(std::vector<std::string> extra_args, std::string data_dir)
+      : extra_(std::move(extra_args)), data_dir_(std::move(data_dir)), owns_data_(false) {
+    log_dir_ = MakeTempDir("log");
+    port_ = FreePort();
+    Start();
+  }
   ~Server() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
@@ -182,7 +189,7 @@ class Server {
         std::abort();
       }
     std::error_code ec;
-    fs::remove_all(data_dir_, ec);
+    if (owns_data_) fs::remove_all(data_dir_, ec);
     fs::remove_all(log_dir_, ec);
   }
 
@@ -253,6 +260,7 @@ class Server {
  private:
   std::vector<std::string> extra_;
   std::string data_dir_, log_dir_;
+  bool owns_data_ = true;
   int port_ = 0;
   pid_t pid_ = -1;
 };
