@@ -3,7 +3,9 @@
 // made by the domain's own decide functions and appended through the real log (hash chains,
 // projections and all), so `keyledger verify`, `replay` and `serve` accept it as their own.
 //
-//   gen_log DIR TOTAL_EVENTS KEYS
+//   gen_log DIR TOTAL_EVENTS KEYS [SAMPLE_FILE]
+// SAMPLE_FILE (outside DIR: it holds plaintext secrets of this throwaway fixture) receives up to
+// 1,000 keys still active at the end, one "org key_id secret" per line, for the latency runs.
 // Appends are batched and not fsync'd (a clean close writes them): this builds a fixture, it does
 // not measure writes.
 #include <chrono>
@@ -21,8 +23,8 @@
 using namespace kl;
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: gen_log DIR TOTAL_EVENTS KEYS\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: gen_log DIR TOTAL_EVENTS KEYS [SAMPLE_FILE]\n");
     return 2;
   }
   std::string dir = argv[1];
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   // Live keys, by index; a key leaves this list when it is revoked or expired.
   std::vector<KeyState> keys;
   keys.reserve(want_keys);
+  std::unordered_map<size_t, std::string> secrets;  // a sample only, by key index
   std::vector<size_t> live;
   uint64_t created = 0;
   auto apply = [&](KeyState& key, std::vector<Event>& events) {
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
       for (auto& e : made->events) EvolveKey(state, e), batch.push_back(std::move(e));
       keys.push_back(*state);
       live.push_back(keys.size() - 1);
+      if (argc == 5 && created % std::max<uint64_t>(1, want_keys / 4000) == 0) secrets[keys.size() - 1] = made->secret_value;
       ++created;
     } else if (!live.empty()) {
       size_t slot = rng() % live.size();
@@ -127,6 +131,18 @@ int main(int argc, char** argv) {
   // A clean stop and close: everything appended is on disk.
   (*log)->Stop();
   if (Status s = (*db)->Close(); !s.ok()) return std::fprintf(stderr, "%s\n", s.message().c_str()), 1;
+  if (argc == 5) {
+    FILE* out = std::fopen(argv[4], "w");
+    if (!out) return std::fprintf(stderr, "cannot write %s\n", argv[4]), 1;
+    int n = 0;
+    for (const auto& [index, secret] : secrets) {
+      const KeyState& k = keys[index];
+      if (k.status != "active" || k.expires_at || n >= 1000) continue;
+      std::fprintf(out, "%s %s %s\n", k.org_id.c_str(), k.id.c_str(), secret.c_str());
+      ++n;
+    }
+    std::fclose(out);
+  }
   std::printf("%llu events, %llu keys, %d orgs\n", static_cast<unsigned long long>(appended),
               static_cast<unsigned long long>(created), kOrgs);
   return 0;

@@ -110,7 +110,12 @@ std::optional<Millis> ParseTime(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return ((days * 86400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + ms;
+  Millis t = ((days * 86400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + ms;
+  // Only instants FormatTime can write back as RFC 3339 (a four-digit year in UTC): a negative
+  // offset on 9999-12-31 would otherwise land in year 10000.
+  constexpr Millis kYear0 = -62167219200000, kYear10000 = 253402300800000;
+  if (t < kYear0 || t >= kYear10000) return std::nullopt;
+  return t;
 }
 
 Millis NowMillis() {

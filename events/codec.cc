@@ -247,7 +247,14 @@ std::optional<T> Flat(std::optional<std::optional<T>> v) {
   return v ? *v : std::nullopt;
 }
 nlohmann::json ParseMetadata(capnp::Text::Reader t) {
-  auto j = nlohmann::json::parse(Str(t), nullptr, false);
+  // The API accepts metadata nested at most 32 deep; deeper stored metadata is corrupt or forged,
+  // and would overflow the stack of everything that walks it recursively (render, hash, codec).
+  constexpr int kMaxDepth = 64;
+  auto shallow = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > kMaxDepth) throw std::runtime_error("stored metadata is nested too deep");
+    return true;
+  };
+  auto j = nlohmann::json::parse(Str(t), shallow, false);
   if (j.is_discarded()) throw std::runtime_error("stored metadata is not JSON");
   return j;
 }

@@ -1,5 +1,7 @@
 #include "http/json_input.h"
 
+#include <cmath>
+
 #include <charconv>
 
 namespace kl::http {
@@ -72,7 +74,8 @@ std::optional<int64_t> FieldReader::Integer(const char* name) {
   }
   if (it->is_number_float()) {
     double d = it->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e18 && d < 9e18) return static_cast<int64_t>(d);
+    // Range first: casting a double beyond int64's range is undefined behaviour.
+    if (d > -9e18 && d < 9e18 && d == std::trunc(d)) return static_cast<int64_t>(d);
   }
   errors_[name] = "must be an integer";
   return std::nullopt;

@@ -126,6 +126,9 @@ void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond
   }
 }
 
+// Peer data: a std::atomic<bool> that is true until the connection closes.
+constexpr const char* kOpenFlag = "kl.open";
+
 // Sends `reply` on `w` with our headers; when `close_after`, shuts the socket once it is out
 // (Pistache itself never closes a connection after "Connection: close").
 void SendReply(Http::ResponseWriter& w, const Reply& reply, const std::string& request_id, bool close_after) {
@@ -134,6 +137,9 @@ void SendReply(Http::ResponseWriter& w, const Reply& reply, const std::string& r
   for (const auto& [k, v] : reply.headers) SetHeader(w, k, v);
   if (close_after) SetHeader(w, "Connection", "close");
   auto peer = w.getPeer();
+  // Whether the connection is still open when the write completes: by then Pistache may have
+  // closed it and the kernel given its fd number to a new, unrelated connection.
+  auto open = peer ? std::static_pointer_cast<std::atomic<bool>>(peer->tryGetData(kOpenFlag)) : nullptr;
   if (!reply.file_path.empty()) {
     // serveFile sets Content-Type itself; the one added above would be a duplicate.
     w.headers().remove("Content-Type");
@@ -141,9 +147,11 @@ void SendReply(Http::ResponseWriter& w, const Reply& reply, const std::string& r
     return;
   }
   auto promise = w.send(static_cast<Http::Code>(reply.status), reply.body);
-  if (close_after && peer) {
-    promise.then([peer](ssize_t) { ::shutdown(peer->fd(), SHUT_RDWR); },
-                 [peer](std::exception_ptr) { ::shutdown(peer->fd(), SHUT_RDWR); });
+  if (close_after && peer && open) {
+    auto close = [peer, open] {
+      if (open->load()) ::shutdown(peer->fd(), SHUT_RDWR);
+    };
+    promise.then([close](ssize_t) { close(); }, [close](std::exception_ptr) { close(); });
   }
 }
 
@@ -187,6 +195,7 @@ class FrontDoor : public Http::Handler {
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
     // What Http::Handler::onConnection (private) does: give the connection its parser.
     peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+    peer->putData(kOpenFlag, std::make_shared<std::atomic<bool>>(true));
     if (connections_->fetch_add(1) + 1 > max_connections_)
       Refuse(peer, Status(Code::kUnavailable, "too many connections; retry shortly"));
   }
@@ -251,6 +260,8 @@ class FrontDoor : public Http::Handler {
   }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    // Pistache closes the fd right after this: nothing may act on it from now on.
+    if (auto open = peer->tryGetData(kOpenFlag)) std::static_pointer_cast<std::atomic<bool>>(open)->store(false);
     connections_->fetch_sub(1);
     watches_.erase(peer.get());
     Http::Handler::onDisconnection(peer);

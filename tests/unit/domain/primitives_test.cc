@@ -114,3 +114,12 @@ TEST_CASE("credit refills fall on the next UTC day or month boundary", "[domain]
   CHECK(std::get<KeyCreditsRefilled>(ev[0].data).remaining == 50);
   CHECK(ev[0].stream_version == 5);
 }
+
+TEST_CASE("ParseTime refuses instants FormatTime could not write back as RFC 3339", "[domain]") {
+  CHECK(kl::ParseTime("9999-12-31T23:59:59.999Z"));
+  CHECK_FALSE(kl::ParseTime("9999-12-31T23:59:59-01:00"));  // lands in year 10000
+  CHECK(kl::ParseTime("0000-01-01T00:00:00Z"));
+  CHECK_FALSE(kl::ParseTime("0000-01-01T00:00:00+01:00"));  // lands in year -1
+  auto t = kl::ParseTime("9999-12-31T23:59:59.999Z");
+  CHECK(kl::FormatTime(*t) == "9999-12-31T23:59:59.999Z");
+}

@@ -277,3 +277,18 @@ TEST_CASE("decoding survives misaligned, truncated and random bytes", "[events][
     if (f.ok()) CHECK_NOTHROW(events::VerifySeal(*f));
   }
 }
+
+TEST_CASE("stored metadata nested deeper than the API allows does not decode", "[events][codec]") {
+  auto nested = [](int depth) {
+    return nlohmann::json::parse(std::string(depth, '[') + std::string(depth, ']'));
+  };
+  for (Event e : test::AllFixtures()) {
+    auto* created = std::get_if<KeyCreated>(&e.data);
+    if (!created) continue;
+    created->metadata = {{"deep", nested(40)}};
+    CHECK(events::Decode(events::Encode(e)).ok());
+    created->metadata = {{"deep", nested(200)}};
+    auto back = events::Decode(events::Encode(e));
+    CHECK_FALSE(back.ok());
+  }
+}

@@ -45,3 +45,16 @@ TEST_CASE("the error envelope carries code, message, request id and fields", "[h
   REQUIRE(u.headers.size() == 1);
   CHECK(u.headers[0].first == "WWW-Authenticate");
 }
+
+TEST_CASE("an integer field given a float out of int64's range is a 400, not a cast", "[http]") {
+  for (const char* text : {R"({"n": 1e300})", R"({"n": -1e300})", R"({"n": 9.3e18})", R"({"n": 2.5})"}) {
+    auto body = nlohmann::json::parse(text);
+    FieldReader f(body);
+    INFO(text);
+    CHECK_FALSE(f.Integer("n"));
+    CHECK(f.errors().count("n") == 1);
+  }
+  auto body = nlohmann::json::parse(R"({"n": 3.0})");
+  FieldReader f(body);
+  CHECK(f.Integer("n") == 3);
+}
