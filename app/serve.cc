@@ -94,6 +94,8 @@ int RunServe(const ServeConfig& config) {
   services.signer = *signer;
   exports::Exporter exporter(**log, *signer, config.data_dir + "/exports");
   services.exporter = &exporter;
+  http::BlockingWork blocking;
+  services.blocking = &blocking;
 
   int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http::ServerOptions server_options;
@@ -119,6 +121,7 @@ int RunServe(const ServeConfig& config) {
   spdlog::info("received signal {}, shutting down", sig);
   services.ready = false;
   server.Shutdown();    // stop accepting; in-flight requests end with it
+  blocking.Stop();      // queued exports finish (they append to the log, stopped below)
   flusher.Stop();       // a clean shutdown loses no usage
   sweeper.Stop();
   (*log)->Stop();       // every queued append is written and answered

@@ -48,43 +48,55 @@ void RegisterExportRoutes(Router& router, Services& s) {
     if (req.org_id && !s.reads->GetOrg(*req.org_id))
       return respond(Fail(Status(Code::kNotFound, "organization not found"), *ctx));
 
-    Millis now = NowMillis();
-    std::string id = NewId("exp", now);
-    auto written = s.exporter->Write(req, id, now);
-    if (!written.ok()) return respond(Fail(written.status(), *ctx));
-    const json& m = written->manifest;
-    CommandContext cc{now, ActorOf(ctx->principal), ctx->request_id};
-    ExportCreated data{id,
-                       req.format,
-                       req.from,
-                       req.to,
-                       m["event_count"].get<int64_t>(),
-                       m["first_seq"].is_null() ? 0 : m["first_seq"].get<uint64_t>(),
-                       m["last_seq"].is_null() ? 0 : m["last_seq"].get<uint64_t>(),
-                       m["file_sha256"].get<std::string>()};
-    // Global exports are recorded on the ledger's own stream (org_id "").
-    std::string org_id = req.org_id.value_or("");
-    RunCommand(
-        *s.log,
-        [&s, org_id, data, cc]() -> Result<std::vector<Event>> {
-          uint64_t version = 0;
-          if (!org_id.empty()) {
-            auto org = s.reads->GetOrg(org_id);
-            if (!org) return Status(Code::kNotFound, "organization not found");
-            version = org->version;
-          } else {
-            std::vector<Event> stream;
-            if (Status st = s.log->ReadStream("org:", 0, SIZE_MAX, &stream); !st.ok()) return st;
-            version = stream.size();
-          }
-          return std::vector<Event>{NewEvent(cc, org_id, std::nullopt, version + 1, data)};
-        },
-        [ctx, respond, m, id](Result<std::vector<Event>> r) {
-          if (!r.ok()) return respond(Fail(r.status(), *ctx));
-          Reply reply = Reply::Json(201, m);
-          reply.headers.emplace_back("Location", "/v1/exports/" + id);
-          respond(std::move(reply));
-        });
+    // Writing the file reads the whole log range: off the reactor thread.
+    auto job = [&s, ctx, respond, req]() {
+      Millis now = NowMillis();
+      std::string id = NewId("exp", now);
+      auto written = s.exporter->Write(req, id, now);
+      if (!written.ok()) return respond(Fail(written.status(), *ctx));
+      const json& m = written->manifest;
+      CommandContext cc{now, ActorOf(ctx->principal), ctx->request_id};
+      ExportCreated data{id,
+                         req.format,
+                         req.from,
+                         req.to,
+                         m["event_count"].get<int64_t>(),
+                         m["first_seq"].is_null() ? 0 : m["first_seq"].get<uint64_t>(),
+                         m["last_seq"].is_null() ? 0 : m["last_seq"].get<uint64_t>(),
+                         m["file_sha256"].get<std::string>()};
+      // Global exports are recorded on the ledger's own stream (org_id "").
+      std::string org_id = req.org_id.value_or("");
+      RunCommand(
+          *s.log,
+          [&s, org_id, data, cc]() -> Result<std::vector<Event>> {
+            uint64_t version = 0;
+            if (!org_id.empty()) {
+              auto org = s.reads->GetOrg(org_id);
+              if (!org) return Status(Code::kNotFound, "organization not found");
+              version = org->version;
+            } else {
+              std::vector<Event> stream;
+              if (Status st = s.log->ReadStream("org:", 0, SIZE_MAX, &stream); !st.ok()) return st;
+              version = stream.size();
+            }
+            return std::vector<Event>{NewEvent(cc, org_id, std::nullopt, version + 1, data)};
+          },
+          [ctx, respond, m, id](Result<std::vector<Event>> r) {
+            if (!r.ok()) return respond(Fail(r.status(), *ctx));
+            Reply reply = Reply::Json(201, m);
+            reply.headers.emplace_back("Location", "/v1/exports/" + id);
+            respond(std::move(reply));
+          });
+    };
+    auto guarded = [job, ctx, respond] {
+      try {
+        job();
+      } catch (const std::exception&) {  // off the dispatcher's guard: answer here (once)
+        respond(Fail(Status(Code::kInternal, "internal error"), *ctx));
+      }
+    };
+    if (s.blocking) return s.blocking->Post(std::move(guarded));
+    guarded();
   }));
 
   router.Add("GET", "/v1/exports/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {

@@ -5,6 +5,7 @@
 
 #include "domain/signer.h"
 #include "exports/exporter.h"
+#include "http/blocking_work.h"
 #include "http/in_flight.h"
 #include "http/metrics.h"
 
@@ -23,6 +24,7 @@ struct Services {
   exports::Exporter* exporter = nullptr;
   InFlight idempotency_in_flight;
   Metrics* metrics = nullptr;  // set by the Server, which owns it
+  BlockingWork* blocking = nullptr;  // disk-bound work off the reactor threads (null: inline)
   bool ready = false;
 };
 
