@@ -10,9 +10,11 @@ if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   return()
 endif()
 
-# -fno-sanitize-recover: a UBSan report must end the run, or libFuzzer would not count it.
+# UBSan stays recoverable so that tests/fuzz/known_findings.supp can silence an open finding
+# while the rest is fuzzed; tests/fuzz/sanitizer_defaults.cc sets halt_on_error=1, so every
+# other UBSan report still ends the run as a crash.
 set(KL_FUZZ_SANITIZERS address,undefined)
-set(KL_FUZZ_COMMON_FLAGS -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+set(KL_FUZZ_COMMON_FLAGS -fno-omit-frame-pointer -g)
 
 foreach(lib kl_domain kl_events kl_storage kl_projections kl_exports kl_http)
   target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link,${KL_FUZZ_SANITIZERS} ${KL_FUZZ_COMMON_FLAGS})
@@ -23,7 +25,7 @@ file(GLOB KL_FUZZ_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/*_fuzz.c
 set(KL_FUZZ_TARGETS "")
 foreach(src ${KL_FUZZ_SRCS})
   get_filename_component(name ${src} NAME_WE)
-  add_executable(${name} ${src})
+  add_executable(${name} ${src} ${CMAKE_SOURCE_DIR}/tests/fuzz/sanitizer_defaults.cc)
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,${KL_FUZZ_SANITIZERS} ${KL_FUZZ_COMMON_FLAGS})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,${KL_FUZZ_SANITIZERS})
   target_link_libraries(${name} PRIVATE kl_http)
