@@ -26,6 +26,11 @@ if [ "${FUZZ_STRICT:-0}" != 1 ]; then
 fi
 export UBSAN_OPTIONS
 
+# The HTTP target's RocksDB data dir: in memory, under a parent removed even after a crash.
+export KEYLEDGER_FUZZ_DATA_PARENT
+KEYLEDGER_FUZZ_DATA_PARENT=$(mktemp -d /dev/shm/keyledger-fuzz-run-XXXXXX)
+trap 'rm -rf "$KEYLEDGER_FUZZ_DATA_PARENT"' EXIT
+
 targets="${FUZZ_TARGETS:-$(for f in tests/fuzz/*_fuzz.cc; do basename "$f" _fuzz.cc; done)}"
 failed=()
 summary=()
