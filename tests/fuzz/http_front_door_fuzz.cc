@@ -256,6 +256,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool closed = false;
   std::string answer =
       Exchange(g_service->port, std::string_view(reinterpret_cast<const char*>(data), size), kAnswerTimeoutMs, &closed);
+  // KEYLEDGER_FUZZ_SHOW=1: print what came back, to see what a reproducer does.
+  static const bool show = std::getenv("KEYLEDGER_FUZZ_SHOW") != nullptr;
+  if (show) std::fprintf(stderr, "-- %s, %zu bytes back:\n%.600s\n", closed ? "closed" : "left open", answer.size(), answer.c_str());
   if (std::string problem = ProblemIn(answer); !problem.empty()) Die(problem + ":\n" + answer);
   // Still open after the budget: a long poll, or a stuck connection. Either way the server must
   // still serve others.
