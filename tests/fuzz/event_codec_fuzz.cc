@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "domain/key.h"
 #include "domain/org.h"
@@ -27,6 +29,33 @@ namespace {
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "event_codec_fuzz: %s\n", what.c_str());
   std::abort();
+}
+
+// Open findings (docs/fuzzing.md) are reported but not fixed yet. scripts/fuzz.sh sets
+// KEYLEDGER_FUZZ_LENIENT=1 so a run fuzzes past them; run by hand (or FUZZ_STRICT=1) they fail.
+bool Lenient() {
+  static const bool lenient = std::getenv("KEYLEDGER_FUZZ_LENIENT") != nullptr;
+  return lenient;
+}
+
+// How deep a JSON value nests, without recursion (the value may be deep enough to overflow it).
+size_t Depth(const nlohmann::json& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, size_t>> todo{{&root, 1}};
+  while (!todo.empty()) {
+    auto [v, d] = todo.back();
+    todo.pop_back();
+    if (!v->is_structured()) continue;
+    deepest = std::max(deepest, d);
+    for (const auto& child : *v) todo.emplace_back(&child, d + 1);
+  }
+  return deepest;
+}
+
+size_t MetadataDepth(const Event& e) {
+  if (const auto* c = std::get_if<KeyCreated>(&e.data)) return Depth(c->metadata);
+  if (const auto* u = std::get_if<KeyUpdated>(&e.data); u && u->metadata) return Depth(*u->metadata);
+  return 0;
 }
 
 std::string Rendered(const Event& e, const char* which) {
@@ -63,6 +92,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const Event& e = *decoded;
+  // F3: Decode accepts stored metadata of any depth; rendering and folding recurse over it and
+  // overflow the stack from about 20000 levels (ASan build).
+  if (Lenient() && MetadataDepth(e) > 1000) return 0;
   std::string canonical = Rendered(e, "decoded");
   (void)events::VerifySeal(e);
 
