@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan, in build-fuzz) and runs each one for
-# FUZZ_SECONDS over a fresh copy of its seed corpus (tests/fuzz/corpus/<name>). Exits 1 if any
+# FUZZ_SECONDS over a fresh copy of its seed corpus (tests/fuzz/corpus/<name>), after replaying
+# tests/fuzz/regressions/<name>/ (large reproducers). Exits 1 if any
 # target finds something; the reproducer is in build-fuzz/fuzz-runs/<name>/ (see docs/fuzzing.md).
 #
 #   FUZZ_SECONDS=20 bash scripts/fuzz.sh                 # the default: a short smoke run
@@ -46,7 +47,13 @@ for name in $targets; do
   [ "$name" = http_front_door ] && args+=(-detect_leaks=0)
   echo "== $name: ${SECONDS_PER_TARGET}s"
   status=0
-  "$BUILD/${name}_fuzz" "${args[@]}" "$run/corpus" >"$run/log" 2>&1 || status=$?
+  # Reproducers too big to be mutation seeds (they would raise max_len for every input) are
+  # replayed once instead, before fuzzing.
+  if compgen -G "tests/fuzz/regressions/$name/*" >/dev/null; then
+    "$BUILD/${name}_fuzz" "${args[@]}" tests/fuzz/regressions/"$name"/* >"$run/regressions.log" 2>&1 || status=$?
+  fi
+  [ "$status" -eq 0 ] && { "$BUILD/${name}_fuzz" "${args[@]}" "$run/corpus" >"$run/log" 2>&1 || status=$?; }
+  [ "$status" -ne 0 ] && [ ! -s "$run/log" ] && cp "$run/regressions.log" "$run/log"
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log" | tail -1)
   corpus=$(find "$run/corpus" -type f | wc -l)
   summary+=("$(printf '%-16s %6ss %10s execs %6s corpus files  exit %s' "$name" "$SECONDS_PER_TARGET" "${execs:-?}" "$corpus" "$status")")
