@@ -1,12 +1,12 @@
 // Fuzzes the HTTP front door with raw bytes (SPEC §13): the real http::Server, wired as
 // `keyledger serve` wires it (RocksDB log, projector, read model, signer, exporter) over a data
-// directory in /dev/shm, listens on a loopback port. Each input is sent on a fresh TCP
+// directory in /dev/shm, listening on a loopback port. Each input is sent on a fresh TCP
 // connection, which is then half-closed (see Exchange); the answer is read until the server
 // closes.
 //
 // A finding is: the process crashing (ASan/UBSan, an uncaught exception on a server thread), any
-// response with status 500 or without X-Request-Id, or the server no longer answering GET /healthz on another
-// connection (a hang). An input that keeps its own connection open is not one by itself: a
+// response with status 500 or without X-Request-Id, or the server no longer answering
+// GET /healthz on another connection (a hang). An input that keeps its own connection open is not one by itself: a
 // long poll (`wait_ms`) may legitimately hold it for 30 s.
 //
 // Inputs can authenticate: the admin token is fixed (kAdminToken, also in the seed corpus), and
