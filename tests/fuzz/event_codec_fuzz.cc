@@ -1,0 +1,110 @@
+// Fuzzes event decoding from arbitrary bytes (events/codec.h): what a corrupted or hostile log
+// value would give the replay, the feed and the exports. Properties:
+//
+// - Decode never crashes or throws, whatever the bytes;
+// - an event that decodes can be rendered, canonicalised and hashed (the chain must be a total
+//   function of the stored event: sanitize.h);
+// - decode -> encode -> decode is stable: the re-encoded bytes decode to an event with the same
+//   canonical bytes (the same hash), and encoding that again gives the same bytes;
+// - the projector's fold accepts it: EvolveKey/EvolveOrg by stream, and the key projection's own
+//   codec round-trips the folded state.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/key.h"
+#include "domain/org.h"
+#include "events/chain.h"
+#include "events/codec.h"
+#include "events/json.h"
+#include "projections/state_codec.h"
+
+using namespace kl;
+
+namespace {
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "event_codec_fuzz: %s\n", what.c_str());
+  std::abort();
+}
+
+// Open findings (docs/fuzzing.md) are reported but not fixed yet. scripts/fuzz.sh sets
+// KEYLEDGER_FUZZ_LENIENT=1 so a run fuzzes past them; run by hand (or FUZZ_STRICT=1) they fail.
+bool Lenient() {
+  static const bool lenient = std::getenv("KEYLEDGER_FUZZ_LENIENT") != nullptr;
+  return lenient;
+}
+
+// How deep a JSON value nests, without recursion (the value may be deep enough to overflow it).
+size_t Depth(const nlohmann::json& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, size_t>> todo{{&root, 1}};
+  while (!todo.empty()) {
+    auto [v, d] = todo.back();
+    todo.pop_back();
+    if (!v->is_structured()) continue;
+    deepest = std::max(deepest, d);
+    for (const auto& child : *v) todo.emplace_back(&child, d + 1);
+  }
+  return deepest;
+}
+
+size_t MetadataDepth(const Event& e) {
+  if (const auto* c = std::get_if<KeyCreated>(&e.data)) return Depth(c->metadata);
+  if (const auto* u = std::get_if<KeyUpdated>(&e.data); u && u->metadata) return Depth(*u->metadata);
+  return 0;
+}
+
+std::string Rendered(const Event& e, const char* which) {
+  try {
+    (void)events::ToJson(e).dump();
+    return events::CanonicalBytes(e);
+  } catch (const std::exception& ex) {
+    Fail(std::string("the ") + which + " event cannot be rendered or hashed: " + ex.what());
+  }
+}
+
+// As Projector::Apply routes it: events naming a key fold into that key, others into the org.
+void Fold(const Event& e) {
+  if (e.key_id) {
+    std::optional<KeyState> key;
+    EvolveKey(key, e);
+    if (!key) return;
+    (void)NextCreditRefill(*key);
+    auto stored = projections::DecodeKey(projections::EncodeKey(*key));
+    if (!stored) Fail("a folded key does not survive the projection codec");
+  } else {
+    std::optional<OrgState> org;
+    EvolveOrg(org, e);
+    if (org && !projections::DecodeOrg(projections::EncodeOrg(*org))) Fail("a folded org does not survive the projection codec");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto decoded = events::Decode(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!decoded.ok()) {
+    if (decoded.status().code() != Code::kInternal) Fail("Decode refused with an unexpected code");
+    return 0;
+  }
+  const Event& e = *decoded;
+  // F3: Decode accepts stored metadata of any depth; rendering and folding recurse over it and
+  // overflow the stack from about 20000 levels (ASan build).
+  if (Lenient() && MetadataDepth(e) > 1000) return 0;
+  std::string canonical = Rendered(e, "decoded");
+  (void)events::VerifySeal(e);
+
+  std::string bytes = events::Encode(e);
+  auto again = events::Decode(bytes);
+  if (!again.ok()) Fail("a decoded event, re-encoded, does not decode: " + again.status().message());
+  if (Rendered(*again, "re-decoded") != canonical)
+    Fail("the canonical bytes change across decode/encode/decode:\n" + canonical + "\n" + Rendered(*again, "re-decoded"));
+  if (events::Encode(*again) != bytes) Fail("encoding is not stable after one round trip");
+  if (events::VerifySeal(*again) != events::VerifySeal(e)) Fail("the seal check changes across a round trip");
+  Fold(e);
+  return 0;
+}

@@ -1,0 +1,261 @@
+// Fuzzes request bodies end to end below the HTTP layer: the bytes are a JSON body, parsed by
+// http::ParseJsonBody, read field by field with http::FieldReader, and handed to every domain
+// decide function that takes a body (create/update/rotate/revoke key, create/update org) and to
+// the validation checks. Properties:
+//
+// - ParseJsonBody answers only malformed_json or payload_too_large, and nothing it accepts nests
+//   deeper than its guard (nlohmann recurses on dump and compare, so depth is a crash risk);
+// - every accepted body canonicalises (the create route hashes it for Idempotency-Key: a throw
+//   there is a 500);
+// - a decide function refuses input only with a 4xx status, never kInternal, and a validation
+//   error names at least one field;
+// - every event a decide function produces seals, encodes, decodes to the same canonical bytes
+//   (so the same hash), and folds; a created key's secret parses;
+// - an expiry decide accepts survives FormatTime -> ParseTime (it is served in that form).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "domain/cidr.h"
+#include "domain/key.h"
+#include "domain/org.h"
+#include "domain/secret.h"
+#include "domain/time.h"
+#include "events/canonical_json.h"
+#include "events/chain.h"
+#include "events/codec.h"
+#include "events/json.h"
+#include "http/json_input.h"
+
+using namespace kl;
+using nlohmann::json;
+
+namespace {
+
+constexpr Millis kNow = 1795356360123;  // fixed, so a reproducer replays the same decision
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "json_input_fuzz: %s\n", what.c_str());
+  std::abort();
+}
+
+// Open findings (docs/fuzzing.md) are reported but not fixed yet. scripts/fuzz.sh sets
+// KEYLEDGER_FUZZ_LENIENT=1 so a run fuzzes past them; run by hand (or FUZZ_STRICT=1) they fail.
+bool Lenient() {
+  static const bool lenient = std::getenv("KEYLEDGER_FUZZ_LENIENT") != nullptr;
+  return lenient;
+}
+
+// Depth without unbounded recursion: stops counting past `limit`.
+int Depth(const json& v, int limit) {
+  if (limit < 0 || !v.is_structured()) return 0;
+  int deepest = 0;
+  for (const auto& child : v) deepest = std::max(deepest, Depth(child, limit - 1));
+  return deepest + 1;
+}
+
+void CheckRefusal(const Status& s, const char* decide) {
+  if (s.ok()) return;
+  if (s.code() == Code::kInternal || s.code() == Code::kUnavailable)
+    Fail(std::string(decide) + " answered a server error: " + s.message());
+  if (s.code() == Code::kValidation && s.fields().empty() && s.message() != "the body must be a JSON object")
+    Fail(std::string(decide) + " refused without naming a field");
+}
+
+// What the log does on append, then what a reader does with the stored bytes.
+void CheckEventsRoundTrip(std::vector<Event> events) {
+  Hash32 prev{};
+  uint64_t seq = 1;
+  for (Event& e : events) {
+    e.seq = seq++;
+    e.recorded_at = kNow;
+    events::Seal(e, prev, prev);
+    prev = e.hash;
+    if (!events::VerifySeal(e)) Fail("a freshly sealed event does not verify");
+    std::string bytes = events::Encode(e);
+    auto decoded = events::Decode(bytes);
+    if (!decoded.ok()) Fail("an encoded event does not decode: " + decoded.status().message());
+    if (events::CanonicalBytes(*decoded) != events::CanonicalBytes(e))
+      Fail("the canonical bytes change across encode/decode:\n" + events::CanonicalBytes(e) + "\n" +
+           events::CanonicalBytes(*decoded));
+    if (!events::VerifySeal(*decoded)) Fail("a decoded event no longer verifies");
+    (void)events::ToJson(*decoded).dump();
+  }
+}
+
+void CheckTime(const std::optional<std::string>& text) {
+  if (!text) return;
+  auto t = ParseTime(*text);
+  if (!t || *t <= kNow) return;  // only what decide accepts as an expiry is ever rendered
+  std::string formatted = FormatTime(*t);
+  // F2: an expiry after 9999-12-31T23:59:59.999Z renders with a 5-digit year, not RFC 3339.
+  if (Lenient() && *t >= 253402300800000) return;
+  if (ParseTime(formatted) != t) Fail("time does not survive FormatTime/ParseTime: " + *text + " -> " + formatted);
+}
+
+// The gate objects as the key routes read them (credits: {remaining, refill?}, ratelimit).
+std::optional<Credits> ReadCredits(const json& body, FieldErrors& errors) {
+  auto it = body.find("credits");
+  if (it == body.end() || !it->is_object()) return std::nullopt;
+  http::FieldReader f(*it);
+  Credits c{f.Integer("remaining").value_or(0), std::nullopt};
+  if (auto refill = f.Object("refill")) {
+    http::FieldReader r(*refill);
+    c.refill = CreditRefill{r.Integer("amount").value_or(0), r.String("interval").value_or("")};
+    for (auto& [k, v] : r.errors()) errors["credits.refill." + k] = v;
+  }
+  for (auto& [k, v] : f.errors()) errors["credits." + k] = v;
+  return c;
+}
+std::optional<RateLimit> ReadRateLimit(const json& body, FieldErrors& errors) {
+  auto it = body.find("ratelimit");
+  if (it == body.end() || !it->is_object()) return std::nullopt;
+  http::FieldReader f(*it);
+  RateLimit r{f.Integer("limit").value_or(0), f.Integer("window_ms").value_or(0)};
+  for (auto& [k, v] : f.errors()) errors["ratelimit." + k] = v;
+  return r;
+}
+
+// A key and its org as a PATCH, rotate or revoke would find them.
+const KeyState& ExistingKey() {
+  static const KeyState key = [] {
+    KeyState k;
+    k.id = "key_01JDXK7Z8Q6N2V3W4X5Y6Z7A8C";
+    k.org_id = "acme";
+    k.name = "ci";
+    k.prefix = "sk";
+    k.environment = "live";
+    k.permissions = {"posts:read"};
+    k.permission_set = "custom";
+    k.owner = Owner{"organization", "acme"};
+    k.created_at = k.updated_at = kNow - 1000;
+    k.version = 1;
+    return k;
+  }();
+  return key;
+}
+const OrgState kOrg{"acme", "Acme", "active", kNow - 5000, kNow - 5000, 1};
+
+void FuzzCreateKey(const json& body, const CommandContext& cc) {
+  http::FieldReader f(body);
+  CreateKeyInput in;
+  FieldErrors errors;
+  in.name = f.String("name");
+  in.description = f.String("description");
+  in.permissions = f.StringArray("permissions");
+  in.permission_set = f.String("permission_set");
+  if (auto owner = f.Object("owner")) {
+    http::FieldReader o(*owner);
+    auto type = o.String("type");
+    auto id = o.String("id");
+    if (type && id) in.owner = Owner{*type, *id};
+  }
+  in.project_id = f.String("project_id");
+  in.environment = f.String("environment");
+  in.prefix = f.String("prefix");
+  in.expires_at = f.String("expires_at");
+  in.ttl_seconds = f.Integer("ttl_seconds");
+  in.metadata = f.Object("metadata");
+  in.enabled = f.Bool("enabled");
+  in.ip_allowlist = f.StringArray("ip_allowlist");
+  for (auto& [k, v] : f.errors()) errors[k] = v;
+  in.credits = ReadCredits(body, errors);
+  in.ratelimit = ReadRateLimit(body, errors);
+  CheckTime(in.expires_at);
+
+  auto created = DecideCreateKey(kOrg, "acme", in, errors, cc);
+  CheckRefusal(created.status(), "DecideCreateKey");
+  if (!created.ok()) return;
+  auto parts = ParseSecret(created->secret_value);
+  if (!parts || parts->prefix != in.prefix.value_or("sk")) Fail("a created key's secret does not parse");
+  std::optional<KeyState> key;
+  for (const Event& e : created->events) EvolveKey(key, e);
+  if (!key || key->id != created->key_id) Fail("KeyCreated does not fold into the key");
+  CheckEventsRoundTrip(created->events);
+}
+
+void FuzzUpdateKey(const json& body, const CommandContext& cc) {
+  http::FieldReader f(body);
+  UpdateKeyInput in;
+  in.name = f.String("name");
+  in.description = f.NullableString("description");
+  in.permissions = f.StringArray("permissions");
+  in.expires_at = f.NullableString("expires_at");
+  in.metadata = f.Object("metadata");
+  in.enabled = f.Bool("enabled");
+  in.reason = f.String("reason");
+  in.ip_allowlist = f.StringArray("ip_allowlist");
+  FieldErrors errors = f.errors();
+  if (f.Has("credits")) in.credits = ReadCredits(body, errors);
+  if (f.Has("ratelimit")) in.ratelimit = ReadRateLimit(body, errors);
+  if (auto v = f.Integer("if_match"); v && *v >= 0) in.if_match = static_cast<uint64_t>(*v);  // If-Match, here from the body
+
+  auto updated = DecideUpdateKey(ExistingKey(), kOrg, in, errors, cc);
+  CheckRefusal(updated.status(), "DecideUpdateKey");
+  if (!updated.ok()) return;
+  std::optional<KeyState> key = ExistingKey();
+  for (const Event& e : *updated) EvolveKey(key, e);
+  if (key->version != ExistingKey().version + updated->size()) Fail("an update does not bump the version per event");
+  CheckEventsRoundTrip(*updated);
+}
+
+void FuzzOtherCommands(const json& body, const CommandContext& cc) {
+  http::FieldReader f(body);
+  auto grace = f.Integer("grace_seconds");
+  auto rotated = DecideRotateKey(ExistingKey(), kOrg, grace, f.errors(), cc);
+  CheckRefusal(rotated.status(), "DecideRotateKey");
+  if (rotated.ok()) CheckEventsRoundTrip(rotated->events);
+
+  auto reason = f.String("reason");
+  auto revoked = DecideRevokeKey(ExistingKey(), reason, cc);
+  CheckRefusal(revoked.status(), "DecideRevokeKey");
+  if (revoked.ok()) CheckEventsRoundTrip(*revoked);
+
+  http::FieldReader o(body);
+  CreateOrgInput org_in{o.String("id"), o.String("name"), o.String("status")};
+  auto org = DecideCreateOrg(std::nullopt, org_in, o.errors(), cc);
+  CheckRefusal(org.status(), "DecideCreateOrg");
+  if (org.ok()) CheckEventsRoundTrip(*org);
+  auto org_update = DecideUpdateOrg(kOrg, UpdateOrgInput{org_in.name, org_in.status}, o.errors(), cc);
+  CheckRefusal(org_update.status(), "DecideUpdateOrg");
+  if (org_update.ok()) CheckEventsRoundTrip(*org_update);
+}
+
+// POST /v1/validations up to the store lookup.
+void FuzzValidation(const json& body) {
+  http::FieldReader f(body);
+  auto value = f.String("value");
+  auto required = f.StringArray("required_permissions");
+  auto ip = f.String("ip");
+  if (value) (void)ParseSecret(*value);
+  std::optional<IpAddress> addr = ip ? ParseIp(*ip) : std::nullopt;
+  KeyState key = ExistingKey();
+  if (auto allow = f.StringArray("ip_allowlist")) key.ip_allowlist = *allow;
+  (void)CheckKeyForUse(key, "active", kNow, required.value_or(std::vector<std::string>{}), addr);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string body(reinterpret_cast<const char*>(data), size);
+  auto parsed = http::ParseJsonBody(body, std::string("application/json"), /*allow_empty=*/false);
+  if (!parsed.ok()) {
+    Code c = parsed.status().code();
+    if (c != Code::kMalformedJson && c != Code::kPayloadTooLarge) Fail("ParseJsonBody: unexpected refusal");
+    return 0;
+  }
+  if (Depth(*parsed, 40) > 33) Fail("ParseJsonBody accepted JSON nested deeper than its guard");
+  try {
+    (void)events::Canonicalize(*parsed);  // as the create route does with an Idempotency-Key
+  } catch (const std::exception& e) {
+    Fail(std::string("an accepted body does not canonicalise: ") + e.what());
+  }
+  if (!parsed->is_object()) return 0;
+  CommandContext cc{kNow, Actor{"admin", "admin"}, "req-fuzz"};
+  FuzzCreateKey(*parsed, cc);
+  FuzzUpdateKey(*parsed, cc);
+  FuzzOtherCommands(*parsed, cc);
+  FuzzValidation(*parsed);
+  return 0;
+}
