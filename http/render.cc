@@ -1,9 +1,7 @@
 #include "http/render.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "domain/time.h"
+#include "http/json_writer.h"
 
 namespace kl::http {
 
@@ -41,37 +39,33 @@ class DomSink {
   std::vector<std::pair<const char*, json>> stack_;
 };
 
-// Streams JSON text with RapidJSON's writer: no DOM, one growing buffer.
+// Streams JSON text: no DOM, one growing buffer.
 class WriterSink {
  public:
-  explicit WriterSink(rapidjson::Writer<rapidjson::StringBuffer>& w) : w_(w) {}
+  explicit WriterSink(JsonWriter& w) : w_(w) {}
   void Key(const char* k) { w_.Key(k); }
   void Null() { w_.Null(); }
-  void Str(const std::string& s) { w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  void Str(const std::string& s) { w_.String(s); }
   void Int(int64_t v) { w_.Int64(v); }
   void Bool(bool v) { w_.Bool(v); }
   void Time(Millis t) {
     char buf[32];
-    w_.String(buf, static_cast<rapidjson::SizeType>(FormatTimeTo(t, buf)));
+    w_.String(std::string_view(buf, FormatTimeTo(t, buf)));
   }
   void Strings(const std::vector<std::string>& v) {
     w_.StartArray();
-    for (const auto& s : v) Str(s);
+    for (const auto& s : v) w_.String(s);
     w_.EndArray();
   }
   void Raw(const json& j) {
-    if (j.is_object() && j.empty()) {
-      w_.RawValue("{}", 2, rapidjson::kObjectType);
-      return;
-    }
-    std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
-    w_.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+    if (j.is_object() && j.empty()) return w_.Raw("{}");
+    w_.Raw(j.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   void BeginObject() { w_.StartObject(); }
   void EndObject() { w_.EndObject(); }
 
  private:
-  rapidjson::Writer<rapidjson::StringBuffer>& w_;
+  JsonWriter& w_;
 };
 
 template <typename Sink>
@@ -171,8 +165,7 @@ json RenderOrg(const OrgState& o) {
 }
 
 std::string SerializeValidation(const ValidationAnswer& a, Millis now) {
-  rapidjson::StringBuffer buffer(nullptr, 2048);
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  JsonWriter w(2048);
   WriterSink out(w);
   w.StartObject();
   w.Key("api_key");
@@ -197,7 +190,7 @@ std::string SerializeValidation(const ValidationAnswer& a, Millis now) {
   w.Key("valid");
   w.Bool(a.code == ValidationCode::kValid);
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return w.Take();
 }
 
 }  // namespace kl::http

@@ -25,6 +25,21 @@ std::string Shell(const std::string& cmd, int* rc) {
 }
 }  // namespace
 
+namespace {
+// Now as the server renders times (UTC, milliseconds): such strings order as the times do.
+std::string FormatNow() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+}  // namespace
+
 TEST_CASE("history pages oldest first, and as_of / as_of_seq fold the key's own stream", "[e2e][audit]") {
   Server server;
   auto admin = server.Admin();
@@ -32,6 +47,10 @@ TEST_CASE("history pages oldest first, and as_of / as_of_seq fold the key's own 
   auto key = CreateKey(*admin, "acme", {{"name", "v1"}});
   std::string path = "/v1/orgs/acme/api-keys/" + key.id;
   auto created = KeyEvents(*admin, "acme", key.id)[0];
+  // as_of has millisecond precision: the update must be recorded in a later millisecond than
+  // the creation for as_of=<creation time> to tell them apart. Wait for the clock, not a sleep.
+  auto created_at = created["recorded_at"].get<std::string>();
+  REQUIRE(WaitFor([&] { return FormatNow() > created_at; }));
   REQUIRE(admin->Patch(path, {{"name", "v2"}}).status == 200);
   REQUIRE(admin->Delete(path).status == 200);
 
