@@ -17,26 +17,21 @@ StateCache::KeyPtr StateCache::KeyByHash(const Hash32& hash, const std::function
   auto loaded = load();
   if (!loaded) return nullptr;  // unknown secrets are not cached: the set of them is unbounded
   auto key = std::make_shared<const KeyState>(std::move(*loaded));
-  // Known by id before it is visible by hash, so an invalidation that follows can find it.
+  std::lock_guard lock(shard.mu);
   {
-    std::lock_guard lock(ids_mu_);
-    hash_of_id_[key->id] = hash;
-  }
-  std::string evicted_id;
-  {
-    std::lock_guard lock(shard.mu);
+    // The generation check and the id mapping happen under ids_mu_, which Invalidate holds while
+    // it bumps the generation and looks the id up: either this fill is kept and the next
+    // invalidation finds it by id, or an invalidation came first and the fill is not kept.
+    std::lock_guard ids(ids_mu_);
     if (generation_.load(std::memory_order_acquire) != generation) return key;  // raced a commit
     if (shard.by_hash.size() >= max_per_shard_ && !shard.by_hash.count(hash)) {
       auto victim = shard.by_hash.begin();
-      evicted_id = victim->second->id;
+      hash_of_id_.erase(victim->second->id);
       shard.by_hash.erase(victim);
     }
-    shard.by_hash[hash] = key;
+    hash_of_id_[key->id] = hash;
   }
-  if (!evicted_id.empty()) {
-    std::lock_guard lock(ids_mu_);
-    hash_of_id_.erase(evicted_id);
-  }
+  shard.by_hash[hash] = key;  // still under the shard lock, which Invalidate takes before erasing
   return key;
 }
 
@@ -56,8 +51,8 @@ StateCache::OrgPtr StateCache::Org(const std::string& org_id, const std::functio
 }
 
 void StateCache::Invalidate(const Event& event) {
-  generation_.fetch_add(1, std::memory_order_acq_rel);
   if (!event.key_id) {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
     std::lock_guard lock(orgs_mu_);
     orgs_.erase(event.org_id);
     return;
@@ -65,6 +60,7 @@ void StateCache::Invalidate(const Event& event) {
   std::optional<Hash32> hash;
   {
     std::lock_guard lock(ids_mu_);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
     auto it = hash_of_id_.find(*event.key_id);
     if (it == hash_of_id_.end()) return;
     hash = it->second;

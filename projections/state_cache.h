@@ -58,7 +58,8 @@ class StateCache {
   // did not see finds a new generation and is not kept.
   std::atomic<uint64_t> generation_{0};
   std::array<KeyShard, kShards> key_shards_;
-  // key id -> secret hash, for cached keys only: events name keys by id.
+  // key id -> secret hash, for cached keys only: events name keys by id. Lock order: a shard,
+  // then ids_mu_.
   std::mutex ids_mu_;
   std::unordered_map<std::string, Hash32> hash_of_id_;
   std::mutex orgs_mu_;
