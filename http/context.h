@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "http/reply.h"
@@ -24,16 +26,22 @@ struct RequestContext {
   std::string path;
   std::map<std::string, std::string> params;  // path parameters ({org}, {id})
   std::map<std::string, std::string> query;
-  std::map<std::string, std::string> headers;  // lower-cased names
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-cased names, as received
   std::string body;
   std::string request_id;
   std::string peer_ip;
   std::string route = "unmatched";  // "METHOD /pattern" once routed, for metrics
   Principal principal;
 
-  std::optional<std::string> Header(const std::string& lower_name) const {
-    auto it = headers.find(lower_name);
-    return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
+  // The first field of that name (a handful per request: a scan beats a map).
+  std::optional<std::string_view> HeaderView(std::string_view lower_name) const {
+    for (const auto& [name, value] : headers)
+      if (name == lower_name) return std::string_view(value);
+    return std::nullopt;
+  }
+  std::optional<std::string> Header(std::string_view lower_name) const {
+    auto v = HeaderView(lower_name);
+    return v ? std::optional<std::string>(*v) : std::nullopt;
   }
   std::optional<std::string> Query(const std::string& name) const {
     auto it = query.find(name);

@@ -8,13 +8,17 @@ namespace kl::http {
 
 using nlohmann::json;
 
-static bool IsJsonMediaType(const std::string& ct) {
-  std::string t;
+bool IsJsonMediaType(std::string_view ct) {
+  static constexpr std::string_view kJson = "application/json";
+  size_t n = 0;
   for (char c : ct) {
     if (c == ';') break;
-    if (c != ' ' && c != '\t') t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (c == ' ' || c == '\t') continue;
+    char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+    if (n >= kJson.size() || lower != kJson[n]) return false;
+    ++n;
   }
-  return t == "application/json";
+  return n == kJson.size();
 }
 
 Result<json> ParseJsonBody(const std::string& body, const std::optional<std::string>& content_type,

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,9 @@ inline constexpr size_t kMaxBodyBytes = 64 * 1024;
 // when `allow_empty`.
 Result<nlohmann::json> ParseJsonBody(const std::string& body, const std::optional<std::string>& content_type,
                                      bool allow_empty);
+
+// Whether a Content-Type names application/json (parameters such as charset ignored).
+bool IsJsonMediaType(std::string_view content_type);
 
 // Field readers: absent or null -> nullopt; a wrong type records an error under `name`.
 class FieldReader {

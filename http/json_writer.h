@@ -26,6 +26,14 @@ class JsonWriter {
     out_.push_back(':');
     after_key_ = true;
   }
+  // A member name that needs no escaping: our own field names, never client text.
+  void PlainKey(std::string_view name) {
+    Separate();
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":", 2);
+    after_key_ = true;
+  }
   void String(std::string_view s) {
     BeforeValue();
     Quoted(s);
@@ -50,6 +58,8 @@ class JsonWriter {
     out_.append(json);
   }
   const std::string& str() const { return out_; }
+  // For a caller that appends one complete value itself, right after Raw("") placed it.
+  std::string& Buffer() { return out_; }
   std::string Take() { return std::move(out_); }
 
  private:

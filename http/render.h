@@ -3,6 +3,7 @@
 // validation hot path, where building a DOM per request cost more than the lookup itself).
 // Fields are emitted in sorted order, so both give the same bytes.
 #pragma once
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,7 @@ nlohmann::json RenderOrg(const OrgState& org);
 // The POST /v1/validations answer, serialized directly. `key` and `usage` are set for VALID.
 struct ValidationAnswer {
   ValidationCode code = ValidationCode::kValid;
-  const KeyState* key = nullptr;
+  std::shared_ptr<const KeyState> key;
   const projections::KeyUsageView* usage = nullptr;
   std::optional<int64_t> credits_remaining;
   std::optional<projections::RateLimitState> ratelimit;

@@ -6,26 +6,42 @@
 #include "http/render.h"
 #include "http/route_helpers.h"
 #include "http/routes.h"
+#include "http/validation_body.h"
 
 namespace kl::http {
 
 void RegisterValidationRoutes(Router& router, Services& s) {
   router.Add("POST", "/v1/validations", Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Fail(a, *ctx));
-    auto body = JsonBody(*ctx);
-    if (!body.ok()) return respond(Fail(body.status(), *ctx));
-    if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldReader f(*body);
-    auto value = f.String("value");
-    auto required = f.StringArray("required_permissions");
-    auto ip = f.String("ip");
-    auto user_agent = f.String("user_agent");
-    FieldErrors errors = f.errors();
+    // The plain shape is read without a DOM; anything else takes the DOM path, which names
+    // every bad field.
+    std::optional<ValidationBody> fast;
+    if (auto ct = ctx->HeaderView("content-type"); ct && IsJsonMediaType(*ct) && !ctx->body.empty())
+      fast = ReadValidationBodyFast(ctx->body);
+    FieldErrors errors;
+    std::optional<std::string> value, ip, user_agent;
+    std::optional<std::vector<std::string>> required;
+    if (fast) {
+      value = std::move(fast->value);
+      required = std::move(fast->required_permissions);
+      ip = std::move(fast->ip);
+      user_agent = std::move(fast->user_agent);
+    } else {
+      auto body = JsonBody(*ctx);
+      if (!body.ok()) return respond(Fail(body.status(), *ctx));
+      if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
+      FieldReader f(*body);
+      value = f.String("value");
+      required = f.StringArray("required_permissions");
+      ip = f.String("ip");
+      user_agent = f.String("user_agent");
+      errors = f.errors();
+    }
     if (!value && !errors.count("value")) errors["value"] = "is required";
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
 
     projections::GateOutcome gates;
-    auto answer = [&](ValidationCode code, const KeyState* key, const projections::KeyUsageView* usage, Millis now) {
+    auto answer = [&](ValidationCode code, const std::shared_ptr<const KeyState>& key, const projections::KeyUsageView* usage, Millis now) {
       if (s.metrics) s.metrics->ObserveValidation(code);
       ValidationAnswer a;
       a.code = code;
@@ -48,26 +64,26 @@ void RegisterValidationRoutes(Router& router, Services& s) {
         ip = ctx->peer_ip;
       }
     }
-    if (!user_agent) user_agent = ctx->Header("user-agent").value_or("");
+    if (!user_agent) user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
     Millis now = NowMillis();
-    if (!ParseSecret(*value)) return answer(ValidationCode::kMalformed, nullptr, nullptr, now);
+    if (!ParseSecret(*value)) return answer(ValidationCode::kMalformed, {}, nullptr, now);
     auto key = s.reads->FindKeyByHash(Sha256(*value));
     // A key-authenticated caller only sees its own org's keys.
     if (!key || (ctx->principal.kind == Principal::Kind::kApiKey && key->org_id != ctx->principal.org_id))
-      return answer(ValidationCode::kNotFound, nullptr, nullptr, now);
+      return answer(ValidationCode::kNotFound, {}, nullptr, now);
     auto org = s.reads->FindOrg(key->org_id);
-    if (!org) return answer(ValidationCode::kNotFound, nullptr, nullptr, now);
+    if (!org) return answer(ValidationCode::kNotFound, {}, nullptr, now);
     static const std::vector<std::string> kNone;
     ValidationCode code = CheckKeyForUse(*key, org->status, now, required ? *required : kNone, ParseIp(*ip));
-    if (!s.usage) return answer(code, key.get(), nullptr, now);
+    if (!s.usage) return answer(code, key, nullptr, now);
     if (code != ValidationCode::kValid) {
       s.usage->RecordRejection(*key, ValidationCodeName(code), now, *ip, *user_agent);
-      return answer(code, key.get(), nullptr, now);
+      return answer(code, key, nullptr, now);
     }
     gates = s.usage->TryUse(*key, now, *ip, *user_agent);
     // The answer shows this use too, as the next read will.
     projections::KeyUsageView usage = s.usage->View(*key);
-    answer(gates.code, key.get(), &usage, now);
+    answer(gates.code, key, &usage, now);
   }));
 }
 

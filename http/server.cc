@@ -2,11 +2,10 @@
 
 #include <sys/socket.h>
 
-#include <strings.h>
-
 #include <atomic>
-#include <unordered_map>
-#include <random>
+#include <cerrno>
+#include <optional>
+#include <thread>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
@@ -16,7 +15,10 @@
 #include "domain/ids.h"
 #include "domain/time.h"
 #include "http/access_log.h"
+#include "http/chunked_body.h"
 #include "http/json_input.h"
+#include "http/request_head.h"
+#include "http/response_bytes.h"
 #include "http/routes.h"
 
 namespace kl::http {
@@ -24,29 +26,16 @@ namespace kl::http {
 namespace Http = Pistache::Http;
 namespace Tcp = Pistache::Tcp;
 
-// The body limit is 64 KiB (answered with our 413); headers get 32 KiB on top.
-constexpr size_t kMaxRequestBytes = kMaxBodyBytes + 32 * 1024;
+// The body limit is 64 KiB (answered with our 413); the head gets 32 KiB.
+constexpr size_t kMaxHeadBytes = 32 * 1024;
 
 namespace {
 
-bool IsClientRequestId(const std::string& v) {
+bool IsClientRequestId(std::string_view v) {
   if (v.empty() || v.size() > 64) return false;
   for (char c : v)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
   return true;
-}
-
-std::string MethodName(Http::Method m) {
-  switch (m) {
-    case Http::Method::Get: return "GET";
-    case Http::Method::Post: return "POST";
-    case Http::Method::Put: return "PUT";
-    case Http::Method::Patch: return "PATCH";
-    case Http::Method::Delete: return "DELETE";
-    case Http::Method::Head: return "HEAD";
-    case Http::Method::Options: return "OPTIONS";
-    default: return "OTHER";
-  }
 }
 
 // Pistache 0.0.5 writes only typed headers on responses (raw ones are dropped silently), so
@@ -71,35 +60,7 @@ void SetHeader(Http::ResponseWriter& w, const std::string& name, const std::stri
   w.headers().add(std::make_shared<NamedHeader>(name, value));
 }
 
-// ASCII only, as HTTP header names are; std::tolower consults the locale on every call.
-std::string Lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-  return s;
-}
-
 }  // namespace
-
-std::string PercentDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    int hi, lo;
-    if (text[i] == '%' && i + 2 < text.size() && (hi = hex(text[i + 1])) >= 0 && (lo = hex(text[i + 2])) >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(text[i]);  // '+' stays '+' (RFC 3986): raw RFC 3339 offsets keep working
-    }
-  }
-  return out;
-}
 
 void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond respond) {
   try {
@@ -126,208 +87,341 @@ void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond
   }
 }
 
-// Peer data: a std::atomic<bool> that is true until the connection closes.
-constexpr const char* kOpenFlag = "kl.open";
+namespace {
 
-// Sends `reply` on `w` with our headers; when `close_after`, shuts the socket once it is out
-// (Pistache itself never closes a connection after "Connection: close").
-void SendReply(Http::ResponseWriter& w, const Reply& reply, const std::string& request_id, bool close_after) {
-  SetHeader(w, "X-Request-Id", request_id);
-  SetHeader(w, "Content-Type", reply.content_type);
-  for (const auto& [k, v] : reply.headers) SetHeader(w, k, v);
-  if (close_after) SetHeader(w, "Connection", "close");
-  auto peer = w.getPeer();
-  // Whether the connection is still open when the write completes: by then Pistache may have
-  // closed it and the kernel given its fd number to a new, unrelated connection.
-  auto open = peer ? std::static_pointer_cast<std::atomic<bool>>(peer->tryGetData(kOpenFlag)) : nullptr;
-  if (!reply.file_path.empty()) {
-    // serveFile sets Content-Type itself; the one added above would be a duplicate.
-    w.headers().remove("Content-Type");
-    Http::serveFile(w, reply.file_path, Pistache::Http::Mime::MediaType::fromString(reply.content_type));
-    return;
-  }
-  auto promise = w.send(static_cast<Http::Code>(reply.status), reply.body);
-  if (close_after && peer && open) {
-    auto close = [peer, open] {
-      if (open->load()) ::shutdown(peer->fd(), SHUT_RDWR);
-    };
-    promise.then([close](ssize_t) { close(); }, [close](std::exception_ptr) { close(); });
-  }
-}
+// One connection's state. Created on its reactor thread and kept in the peer's data, so it lives
+// exactly as long as Pistache's Peer; responders that finish on another thread hold it too.
+struct Connection {
+  std::weak_ptr<Tcp::Peer> peer;
+  int fd = -1;
+  std::thread::id reactor;  // the only thread that reads input or writes directly
+  std::string peer_ip;
+  bool direct_writes = true;  // false under TLS: bytes must go through Pistache's SSL_write
+  std::atomic<bool> open{true};
+  std::atomic<int> queued{0};  // responses handed to Pistache's write queue, not yet written
 
-// The Content-Length a complete header block declares, if any (case-insensitive); UINT64_MAX for
-// one too long to be a number we could accept, nullopt-with-malformed for one that is no number.
-struct Declared {
-  bool present = false;
-  bool malformed = false;
-  uint64_t length = 0;
+  // Reactor thread only.
+  enum class Phase { kStart, kHead, kBody, kAwaiting, kClosing };
+  Phase phase = Phase::kStart;
+  std::string in;     // received bytes; those before `in_pos` are consumed
+  size_t in_pos = 0;
+  RequestHead head;
+  std::optional<ChunkedBody> chunks;
+  std::string body;
+  bool dispatching = false;       // inside Dispatch: a reply now is a synchronous one
+  bool pistache_body_step = false;  // Pistache's parser is in its body step (for its timeouts)
 };
-Declared DeclaredLength(std::string_view head) {
-  static const std::string_view kName = "\r\ncontent-length:";
-  // Header names start right after a CRLF: only those positions can match.
-  for (size_t i = head.find('\r'); i != std::string_view::npos && i + kName.size() <= head.size();
-       i = head.find('\r', i + 1)) {
-    if (strncasecmp(head.data() + i, kName.data(), kName.size()) != 0) continue;
-    size_t j = i + kName.size();
-    while (j < head.size() && (head[j] == ' ' || head[j] == '\t')) ++j;
-    uint64_t v = 0;
-    size_t digits = 0;
-    for (; j < head.size() && head[j] >= '0' && head[j] <= '9' && digits < 20; ++j, ++digits)
-      v = v * 10 + static_cast<uint64_t>(head[j] - '0');
-    if (digits == 0) return Declared{true, true, 0};
-    return Declared{true, false, digits >= 20 ? UINT64_MAX : v};
-  }
-  return Declared{};
+
+constexpr const char* kConnectionData = "kl.connection";
+// Beyond a whole request, a client that sends on while its answer is pending is refused.
+constexpr size_t kMaxBufferedBytes = kMaxHeadBytes + kMaxBodyBytes + 64 * 1024;
+// Pistache applies its body timeout only when its own parser is in the body step; a minimal head
+// puts it there while we wait for a body (rare: a body usually arrives with its head).
+constexpr std::string_view kBodyStepHead = "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\n";
+
+std::shared_ptr<Connection> ConnectionOf(const std::shared_ptr<Tcp::Peer>& peer) {
+  return std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionData));
 }
+
+}  // namespace
 
 class FrontDoor : public Http::Handler {
  public:
   HTTP_PROTOTYPE(FrontDoor)
-  FrontDoor(const Router* router, Metrics* metrics, size_t max_request, int max_connections,
+  FrontDoor(const Router* router, Metrics* metrics, bool tls, int max_connections,
             std::shared_ptr<std::atomic<int>> connections)
       : router_(router),
         metrics_(metrics),
-        max_request_(max_request),
+        tls_(tls),
         max_connections_(max_connections),
         connections_(std::move(connections)) {}
 
   // Counted across every reactor thread (each has its own clone of this handler).
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    // What Http::Handler::onConnection (private) does: give the connection its parser.
-    peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
-    peer->putData(kOpenFlag, std::make_shared<std::atomic<bool>>(true));
+    // Pistache's timeout sweep reads its parser's clock and step, so each peer still has one.
+    peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(kMaxHeadBytes));
+    auto conn = std::make_shared<Connection>();
+    conn->peer = peer;
+    conn->fd = peer->fd();
+    conn->reactor = std::this_thread::get_id();
+    conn->direct_writes = !tls_;
+    try {
+      conn->peer_ip = peer->address().host();
+    } catch (const std::exception&) {
+    }
+    peer->putData(kConnectionData, conn);
     if (connections_->fetch_add(1) + 1 > max_connections_)
-      Refuse(peer, Status(Code::kUnavailable, "too many connections; retry shortly"));
+      Refuse(conn, peer, Status(Code::kUnavailable, "too many connections; retry shortly"));
   }
 
-  // Pistache's own input loop, with two changes: a body that could never fit is refused from its
-  // declared Content-Length (Pistache would reserve that many bytes first: a 100 GB header is a
-  // bad_alloc), and parser errors are answered with the SPEC envelope instead of a plain-text
-  // status carrying an exception message.
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
-    HeaderWatch& watch = watches_[peer.get()];
-    if (watch.head.empty() && !watch.complete) {
-      // A new request: from here Pistache's header and body timeouts apply to this connection,
-      // not its idle timeout. Its clock restarts if the connection sat idle before.
-      auto parser = Http::Handler::getParser(peer);
-      if (std::chrono::steady_clock::now() - parser->time() > std::chrono::milliseconds(100)) parser->reset();
-      peer->setIdle(false);
-    }
-    if (!watch.complete) {
-      size_t room = max_request_ - std::min(max_request_, watch.head.size());
-      watch.head.append(buffer, std::min(len, room));
-      auto end = watch.head.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        watch.complete = true;
-        auto declared = DeclaredLength(std::string_view(watch.head).substr(0, end + 2));
-        if (declared.present && (declared.malformed || declared.length > kMaxBodyBytes)) {
-          watches_.erase(peer.get());
-          Http::Handler::getParser(peer)->reset();
-          return Refuse(peer, declared.malformed ? Status(Code::kMalformedJson, "Content-Length is not a number")
-                                                 : Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB"));
-        }
-      }
-    }
-    auto parser = Http::Handler::getParser(peer);
-    auto& request = parser->request;
-    try {
-      if (!parser->feed(buffer, len)) {
-        parser->reset();
-        watches_.erase(peer.get());
-        return Refuse(peer, Status(Code::kPayloadTooLarge, "the request exceeds the size limit"));
-      }
-      if (parser->parse() == Http::Private::State::Done) {
-        // Kept for the connection's next request (its buffer too); dropped on disconnection.
-        watch.head.clear();
-        watch.complete = false;
-        Http::ResponseWriter response(request.version(), transport(), this, peer);
-        request.copyAddress(peer->address());
-        peer->setIdle(false);
-        onRequest(request, std::move(response));
-        parser->reset();
-      }
-    } catch (const Http::HttpError& err) {
-      parser->reset();
-      watches_.erase(peer.get());
-      Code code = err.code() == 413 ? Code::kPayloadTooLarge : Code::kMalformedJson;
-      Refuse(peer, Status(code, code == Code::kPayloadTooLarge ? "the request is too large" : "malformed HTTP request"));
-    } catch (const std::exception& e) {
-      parser->reset();
-      watches_.erase(peer.get());
-      spdlog::warn("refused an unreadable request: {}", e.what());
-      Refuse(peer, Status(Code::kMalformedJson, "malformed HTTP request"));
-    }
+    auto conn = ConnectionOf(peer);
+    if (!conn || conn->phase == Connection::Phase::kClosing) return;
+    if (conn->in.size() - conn->in_pos + len > kMaxBufferedBytes)
+      return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the request exceeds the size limit"));
+    conn->in.append(buffer, len);
+    Process(conn, peer);
   }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
     // Pistache closes the fd right after this: nothing may act on it from now on.
-    if (auto open = peer->tryGetData(kOpenFlag)) std::static_pointer_cast<std::atomic<bool>>(open)->store(false);
+    if (auto conn = ConnectionOf(peer)) conn->open = false;
     connections_->fetch_sub(1);
-    watches_.erase(peer.get());
     Http::Handler::onDisconnection(peer);
   }
 
-  void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+  // Unused: requests are read by Process, never by Pistache's parser.
+  void onRequest(const Http::Request&, Http::ResponseWriter) override {}
+
+ private:
+  // Reads as many whole requests from the connection's input as are there and answers them in
+  // order. A request answered later (on the log writer's thread) holds back the ones after it,
+  // so pipelined requests are answered in the order they came.
+  void Process(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer) {
+    using Phase = Connection::Phase;
+    for (;;) {
+      std::string_view data = std::string_view(conn->in).substr(conn->in_pos);
+      if (conn->phase == Phase::kStart) {
+        if (data.empty()) break;
+        StartRequest(peer);
+        conn->phase = Phase::kHead;
+      }
+      if (conn->phase == Phase::kHead) {
+        size_t end = FindHeadEnd(data);
+        if (end == std::string_view::npos) {
+          if (data.size() > kMaxHeadBytes)
+            return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the request head exceeds 32 KiB"));
+          break;
+        }
+        if (end > kMaxHeadBytes)
+          return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the request head exceeds 32 KiB"));
+        auto head = ParseRequestHead(data.substr(0, end));
+        if (!head.ok()) return Refuse(conn, peer, head.status());
+        conn->head = std::move(*head);
+        conn->in_pos += end;
+        conn->body.clear();
+        conn->chunks.reset();
+        if (conn->head.chunked) {
+          conn->chunks.emplace(kMaxBodyBytes);
+        } else if (conn->head.content_length > kMaxBodyBytes) {
+          // Refused from the declared length: nothing of a body that could never fit is read.
+          return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB"));
+        }
+        conn->phase = Phase::kBody;
+        data = std::string_view(conn->in).substr(conn->in_pos);
+        bool body_here = conn->head.chunked ? false : data.size() >= conn->head.content_length;
+        if (conn->head.expect_continue && !body_here) Write(conn, peer, std::string(kContinue), false);
+      }
+      if (conn->phase == Phase::kBody) {
+        if (conn->chunks) {
+          conn->in_pos += conn->chunks->Feed(data, conn->body);
+          auto state = conn->chunks->state();
+          if (state == ChunkedBody::State::kMalformed)
+            return Refuse(conn, peer, Status(Code::kMalformedJson, "malformed HTTP request: bad chunked body"));
+          if (state == ChunkedBody::State::kTooLarge)
+            return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB"));
+          if (state == ChunkedBody::State::kMore) {
+            WaitForBody(conn, peer);
+            break;
+          }
+        } else {
+          size_t need = static_cast<size_t>(conn->head.content_length);
+          if (data.size() < need) {
+            WaitForBody(conn, peer);
+            break;
+          }
+          conn->body.assign(data.substr(0, need));
+          conn->in_pos += need;
+        }
+        // Consumed input goes; what follows (a pipelined request) moves to the front.
+        conn->in.erase(0, conn->in_pos);
+        conn->in_pos = 0;
+        conn->phase = Phase::kAwaiting;
+        if (conn->pistache_body_step) {
+          Http::Handler::getParser(peer)->reset();
+          conn->pistache_body_step = false;
+        }
+        conn->dispatching = true;
+        Handle(conn);
+        conn->dispatching = false;
+      }
+      if (conn->phase != Phase::kStart) break;  // answered later, or closing
+    }
+    if (conn->in_pos > 0 && conn->in_pos == conn->in.size()) {
+      conn->in.clear();
+      conn->in_pos = 0;
+    }
+  }
+
+  // A new request on the connection: Pistache's header and body timeouts apply to it from now,
+  // not its idle timeout. Its clock restarts if the connection sat idle before.
+  void StartRequest(const std::shared_ptr<Tcp::Peer>& peer) {
+    auto parser = Http::Handler::getParser(peer);
+    if (std::chrono::steady_clock::now() - parser->time() > std::chrono::milliseconds(100)) parser->reset();
+    peer->setIdle(false);
+  }
+
+  void WaitForBody(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer) {
+    if (conn->pistache_body_step) return;
+    auto parser = Http::Handler::getParser(peer);
+    try {
+      parser->feed(kBodyStepHead.data(), kBodyStepHead.size());
+      parser->parse();
+    } catch (const std::exception&) {
+    }
+    conn->pistache_body_step = true;
+  }
+
+  // Turns the request read into a RequestContext, routes it, and answers through `respond`.
+  void Handle(const std::shared_ptr<Connection>& conn) {
     auto started = std::chrono::steady_clock::now();
     auto ctx = std::make_shared<RequestContext>();
-    try {
-      ctx->method = MethodName(req.method());
-      ctx->path = req.resource();
-      for (const auto& name : req.query().parameters())
-        if (auto v = req.query().get(name)) ctx->query[PercentDecode(name)] = PercentDecode(*v);
-      for (const auto& [name, raw] : req.headers().rawList()) ctx->headers[Lower(name)] = raw.value();
-      ctx->body = req.body();
-      ctx->peer_ip = req.address().host();
-    } catch (const std::exception& e) {
-      spdlog::warn("could not read a request: {}", e.what());
-    }
-    auto client_id = ctx->Header("x-request-id");
-    ctx->request_id = client_id && IsClientRequestId(*client_id) ? *client_id : NewId("req", NowMillis());
+    RequestHead& head = conn->head;
+    ctx->method = std::move(head.method);
+    ctx->path = std::move(head.path);
+    if (!head.query.empty())
+      for (auto& [name, value] : ParseQuery(head.query)) ctx->query[std::move(name)] = std::move(value);
+    ctx->headers = std::move(head.headers);
+    ctx->body = std::move(conn->body);
+    ctx->peer_ip = conn->peer_ip;
+    auto client_id = ctx->HeaderView("x-request-id");
+    ctx->request_id = client_id && IsClientRequestId(*client_id) ? std::string(*client_id) : NewId("req", NowMillis());
+    bool close_after = head.close;
+    bool head_only = ctx->method == "HEAD";
 
-    // HTTP/1.1 is keep-alive by default (RFC 9112); close only when the client asks.
-    auto connection = ctx->Header("connection");
-    bool close_after = connection && Lower(*connection) == "close";
-
-    auto shared_writer = std::make_shared<Http::ResponseWriter>(std::move(writer));
     auto sent = std::make_shared<std::atomic<bool>>(false);
-    std::string request_id = ctx->request_id;
     Metrics* metrics = metrics_;
-    Respond respond = [shared_writer, sent, request_id, close_after, metrics, ctx, started](Reply reply) {
+    FrontDoor* self = this;
+    Tcp::Transport* transport = this->transport();
+    Respond respond = [self, transport, conn, sent, close_after, head_only, metrics, ctx, started](Reply reply) {
       if (sent->exchange(true)) return;  // exactly one reply per request
       // Counted before it is sent, so a client that reads /metrics next already sees it.
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
       if (metrics) metrics->ObserveRequest(ctx->route, reply.status, took.count());
       const Principal& who = ctx->principal;
-      LogAccess(AccessRecord{request_id, ctx->method, ctx->route, reply.status, took.count() * 1000.0,
+      LogAccess(AccessRecord{ctx->request_id, ctx->method, ctx->route, reply.status, took.count() * 1000.0,
                              who.kind == Principal::Kind::kAdmin    ? "admin"
                              : who.kind == Principal::Kind::kApiKey ? "api_key"
                                                                     : "anonymous",
                              who.key_id, ctx->peer_ip});
       try {
-        SendReply(*shared_writer, reply, request_id, close_after);
+        if (!reply.file_path.empty()) return self->SendFile(conn, transport, reply, ctx->request_id, close_after);
+        std::string bytes;
+        AppendResponse(ResponseParts{reply.status, reply.content_type, ctx->request_id, &reply.headers, reply.body,
+                                     head_only, close_after},
+                       bytes);
+        self->Answer(conn, std::move(bytes), close_after);
       } catch (const std::exception& e) {
         spdlog::warn("could not send a reply: {}", e.what());
       }
     };
-    if (ctx->body.size() > kMaxBodyBytes)
-      return respond(ErrorReply(Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB"), ctx->request_id));
     Dispatch(*router_, ctx, respond);
   }
 
- private:
-  // The header block of the request being received on a connection (until it is complete).
-  struct HeaderWatch {
-    std::string head;
-    bool complete = false;
-  };
+  // The answer to the request in progress: written now when on the connection's own thread,
+  // else through Pistache's write queue, after which the connection reads on.
+  void Answer(const std::shared_ptr<Connection>& conn, std::string bytes, bool close_after) {
+    if (std::this_thread::get_id() == conn->reactor) {
+      auto peer = conn->peer.lock();
+      if (!peer || !conn->open) return;
+      Write(conn, peer, std::move(bytes), close_after);
+      Answered(conn, peer, close_after);
+      return;
+    }
+    auto peer = conn->peer.lock();
+    if (!peer || !conn->open) return;
+    conn->queued.fetch_add(1);
+    FrontDoor* self = this;
+    // Pistache resolves the write on the connection's reactor thread.
+    size_t size = bytes.size();
+    peer->send(Pistache::RawBuffer(std::move(bytes), size), MSG_NOSIGNAL)
+        .then(
+            [self, conn, close_after](ssize_t) {
+              conn->queued.fetch_sub(1);
+              auto peer = conn->peer.lock();
+              if (!peer || !conn->open) return;
+              if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
+              self->Answered(conn, peer, close_after);
+            },
+            [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
+  }
 
-  void Refuse(const std::shared_ptr<Tcp::Peer>& peer, const Status& status) {
+  // Reactor thread: the request in progress has its answer; read on.
+  void Answered(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, bool close_after) {
+    peer->setIdle(true);
+    conn->phase = close_after ? Connection::Phase::kClosing : Connection::Phase::kStart;
+    if (!conn->dispatching && !close_after) Process(conn, peer);
+  }
+
+  // Reactor thread: bytes out in order. Straight to the socket when nothing is queued before
+  // them (Pistache's queue would cost an eventfd wake-up and two epoll_ctl calls per answer);
+  // what the socket does not take at once goes to the queue, which waits for it to drain.
+  void Write(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, std::string bytes,
+             bool close_after) {
+    size_t done = 0;
+    if (conn->direct_writes && conn->queued.load() == 0) {
+      while (done < bytes.size()) {
+        ssize_t n = ::send(conn->fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+          done += static_cast<size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          break;
+        } else {
+          return;  // the connection is broken: Pistache sees it on its next read
+        }
+      }
+      if (done == bytes.size()) {
+        if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
+        return;
+      }
+    }
+    conn->queued.fetch_add(1);
+    peer->send(Pistache::RawBuffer(bytes.substr(done), bytes.size() - done), MSG_NOSIGNAL)
+        .then(
+            [conn, close_after](ssize_t) {
+              conn->queued.fetch_sub(1);
+              if (close_after && conn->open) ::shutdown(conn->fd, SHUT_RDWR);
+            },
+            [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
+  }
+
+  // A reply whose body is a file on disk: Pistache's serveFile sends it without reading it into
+  // memory, through its write queue (any thread).
+  void SendFile(const std::shared_ptr<Connection>& conn, Tcp::Transport* transport, const Reply& reply,
+                const std::string& request_id, bool close_after) {
+    auto peer = conn->peer.lock();
+    if (!peer || !conn->open) return;
+    Http::ResponseWriter w(Http::Version::Http11, transport, this, peer);
+    SetHeader(w, "X-Request-Id", request_id);
+    for (const auto& [k, v] : reply.headers) SetHeader(w, k, v);
+    if (close_after) SetHeader(w, "Connection", "close");
+    conn->queued.fetch_add(1);
+    FrontDoor* self = this;
+    auto done = [self, conn, close_after] {
+      conn->queued.fetch_sub(1);
+      auto peer = conn->peer.lock();
+      if (!peer || !conn->open) return;
+      if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
+      self->Answered(conn, peer, close_after);
+    };
+    Http::serveFile(w, reply.file_path, Http::Mime::MediaType::fromString(reply.content_type))
+        .then([done](ssize_t) { done(); }, [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
+  }
+
+  // Answers with an error envelope and closes the connection.
+  void Refuse(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, const Status& status) {
     try {
-      Http::ResponseWriter w(Http::Version::Http11, transport(), this, peer);
       std::string id = NewId("req", NowMillis());
       Reply reply = ErrorReply(status, id);
-      LogAccess(AccessRecord{id, "-", "", reply.status, 0.0, "anonymous", "", peer->address().host()});
-      SendReply(w, reply, id, /*close_after=*/true);
+      LogAccess(AccessRecord{id, "-", "", reply.status, 0.0, "anonymous", "", conn->peer_ip});
+      std::string bytes;
+      AppendResponse(ResponseParts{reply.status, reply.content_type, id, &reply.headers, reply.body, false, true}, bytes);
+      conn->phase = Connection::Phase::kClosing;
+      conn->in.clear();
+      conn->in_pos = 0;
+      Write(conn, peer, std::move(bytes), /*close_after=*/true);
     } catch (const std::exception& e) {
       spdlog::warn("could not refuse a request: {}", e.what());
     }
@@ -335,13 +429,10 @@ class FrontDoor : public Http::Handler {
 
   const Router* router_;
   Metrics* metrics_;
-  size_t max_request_;
+  bool tls_;
   int max_connections_;
   std::shared_ptr<std::atomic<int>> connections_;
-  // One handler clone per reactor thread, and a connection stays on its thread: no lock needed.
-  std::unordered_map<const Tcp::Peer*, HeaderWatch> watches_;
 };
-
 struct Server::Impl {
   Services& services;
   ServerOptions options;
@@ -369,15 +460,15 @@ Status Server::Start() {
     auto opts = Http::Endpoint::options()
                     .threads(impl_->options.threads)
                     .flags(Pistache::Tcp::Options::ReuseAddr)
-                    // Body limit is 64 KiB (answered with our 413); leave room for headers.
-                    .maxRequestSize(kMaxRequestBytes)
+                    // Requests are read by FrontDoor, which enforces its own limits.
+                    .maxRequestSize(kMaxHeadBytes + kMaxBodyBytes)
                     .maxResponseSize(16 * 1024 * 1024)
                     .headerTimeout(std::chrono::milliseconds(impl_->options.header_timeout_ms))
                     .bodyTimeout(std::chrono::milliseconds(impl_->options.body_timeout_ms))
                     .keepaliveTimeout(std::chrono::milliseconds(impl_->options.idle_timeout_ms));
     impl_->endpoint->init(opts);
     if (!impl_->options.tls_cert.empty()) impl_->endpoint->useSSL(impl_->options.tls_cert, impl_->options.tls_key);
-    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), kMaxRequestBytes,
+    impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), !impl_->options.tls_cert.empty(),
                                                               impl_->options.max_connections,
                                                               std::make_shared<std::atomic<int>>(0)));
     impl_->endpoint->serveThreaded();

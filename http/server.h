@@ -5,6 +5,7 @@
 #include <string>
 
 #include "domain/status.h"
+#include "http/request_head.h"  // PercentDecode, for tests
 #include "http/router.h"
 #include "http/services.h"
 
@@ -44,7 +45,5 @@ class Server {
 
 // Exposed for tests: dispatch one request through the router with full error handling.
 void Dispatch(const Router& router, std::shared_ptr<RequestContext> ctx, Respond respond);
-// Query names and values arrive percent-encoded; %XX is decoded, anything else kept as sent.
-std::string PercentDecode(std::string_view text);
 
 }  // namespace kl::http

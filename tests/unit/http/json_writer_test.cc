@@ -34,3 +34,21 @@ TEST_CASE("an empty writer object and array", "[http]") {
   w.EndArray();
   CHECK(w.str() == "[[],7]");
 }
+
+TEST_CASE("escaping keeps plain runs whole and escapes what sits between them", "[http]") {
+  std::string out;
+  kl::http::AppendJsonEscaped(std::string_view("plain \"q\" back\\slash tab\tend\x7f" "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91 \xC3"), out);
+  CHECK(out == "plain \\\"q\\\" back\\\\slash tab\\tend\\u007f" "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91 \xEF\xBF\xBD");
+  std::string all_plain;
+  kl::http::AppendJsonEscaped(std::string_view("abc"), all_plain);
+  CHECK(all_plain == "abc");
+}
+
+TEST_CASE("a plain key is written as given", "[http]") {
+  JsonWriter w;
+  w.StartObject();
+  w.PlainKey("api_key"), w.Null();
+  w.PlainKey("valid"), w.Bool(false);
+  w.EndObject();
+  CHECK(w.str() == "{\"api_key\":null,\"valid\":false}");
+}

@@ -1,0 +1,95 @@
+#include "http/validation_body.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kl::http {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Accepts one object of string members and one array of strings; gives up (returns false) on
+// anything else, which ends the parse at once.
+class Reader final : public nlohmann::json_sax<json> {
+ public:
+  explicit Reader(ValidationBody& out) : out_(out) {}
+
+  bool null() override { return Scalar(nullptr); }
+  bool boolean(bool) override { return Scalar(nullptr, /*typed=*/true); }
+  bool number_integer(number_integer_t) override { return Scalar(nullptr, true); }
+  bool number_unsigned(number_unsigned_t) override { return Scalar(nullptr, true); }
+  bool number_float(number_float_t, const string_t&) override { return Scalar(nullptr, true); }
+  bool binary(binary_t&) override { return false; }
+  bool string(string_t& s) override {
+    if (depth_ == 2) {  // an element of required_permissions
+      out_.required_permissions->push_back(std::move(s));
+      return true;
+    }
+    return Scalar(&s);
+  }
+  bool start_object(std::size_t) override { return depth_++ == 0; }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (depth_ != 1 || field_ != Field::kRequired) return false;
+    out_.required_permissions.emplace();
+    ++depth_;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (k == "value") field_ = Field::kValue;
+    else if (k == "ip") field_ = Field::kIp;
+    else if (k == "user_agent") field_ = Field::kUserAgent;
+    else if (k == "required_permissions") field_ = Field::kRequired;
+    else field_ = Field::kOther;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  enum class Field { kOther, kValue, kIp, kUserAgent, kRequired };
+
+  // A member's scalar value: a string for our string fields, null for absent; a wrong type in
+  // one of ours goes to the DOM path (for its error message); other members are ignored.
+  bool Scalar(string_t* s, bool typed = false) {
+    if (depth_ != 1) return false;
+    std::optional<std::string>* slot = field_ == Field::kValue       ? &out_.value
+                                       : field_ == Field::kIp        ? &out_.ip
+                                       : field_ == Field::kUserAgent ? &out_.user_agent
+                                                                     : nullptr;
+    if (field_ == Field::kRequired) {
+      if (s || typed) return false;
+      out_.required_permissions.reset();
+      return true;
+    }
+    if (!slot) return true;
+    if (typed) return false;
+    if (s) {
+      *slot = std::move(*s);
+    } else {
+      slot->reset();
+    }
+    return true;
+  }
+
+  ValidationBody& out_;
+  int depth_ = 0;
+  Field field_ = Field::kOther;
+};
+
+}  // namespace
+
+std::optional<ValidationBody> ReadValidationBodyFast(std::string_view body) {
+  ValidationBody out;
+  Reader reader(out);
+  if (!json::sax_parse(body, &reader, json::input_format_t::json, /*strict=*/true)) return std::nullopt;
+  return out;
+}
+
+}  // namespace kl::http
