@@ -52,7 +52,6 @@ struct alignas(64) ValidationIndex::Record {
 
 struct ValidationIndex::OrgEntry {
   std::string id;                    // set once, before the slot is published
-  std::atomic<uint8_t> state{kOrgUnknown};
   OrgState org;                      // writer side only: what commits evolve
 };
 
@@ -67,6 +66,7 @@ ValidationIndex::ValidationIndex(size_t max_keys, KeyLoader load_key, OrgLoader 
 ValidationIndex::~ValidationIndex() {
   delete[] records_;
   for (auto& chunk : org_chunks_) delete[] chunk.load();
+  for (auto& chunk : org_state_chunks_) delete[] chunk.load();
 }
 
 Requirement ValidationIndex::Require(const std::vector<std::string>& permissions) const {
@@ -101,6 +101,11 @@ std::optional<ValidationIndex::Found> ValidationIndex::Probe(const Hash32& h) co
     }
   }
   return std::nullopt;
+}
+
+std::atomic<uint8_t>* ValidationIndex::OrgStateAt(uint32_t org_slot) const {
+  std::atomic<uint8_t>* chunk = org_state_chunks_[org_slot / kOrgChunk].load(std::memory_order_acquire);
+  return chunk ? &chunk[org_slot % kOrgChunk] : nullptr;
 }
 
 const ValidationIndex::OrgEntry* ValidationIndex::OrgAt(uint32_t org_slot) const {
@@ -154,8 +159,12 @@ ValidationCode CodeOf(uint64_t meta, int64_t expires_at, uint64_t permissions, b
 IndexVerdict ValidationIndex::Decide(const Hash32& h, const Requirement& required, Millis now,
                                      const std::optional<IpAddress>& ip) {
   if (auto f = Probe(h)) {
-    const OrgEntry* org = OrgAt(static_cast<uint32_t>(f->meta >> 32));
-    uint8_t org_state = org ? org->state.load(std::memory_order_acquire) : kOrgUnknown;
+    // The org's state sits in a compact byte array (10k orgs: 10 KB, cache-resident); its entry
+    // is only addressed, not read, on this path.
+    uint32_t org_slot = static_cast<uint32_t>(f->meta >> 32);
+    const std::atomic<uint8_t>* org_status_byte = OrgStateAt(org_slot);
+    uint8_t org_state = org_status_byte ? org_status_byte->load(std::memory_order_acquire) : kOrgUnknown;
+    const OrgEntry* org = OrgAt(org_slot);
     if (org_state != kOrgUnknown) {
       bool full = false;
       ValidationCode code =
@@ -180,8 +189,11 @@ IndexVerdict ValidationIndex::Decide(const Hash32& h, const Requirement& require
 IndexValidation ValidationIndex::Validate(const Hash32& h, const Requirement& required, Millis now,
                                           const std::optional<IpAddress>& ip) {
   if (auto f = Probe(h)) {
-    const OrgEntry* org = OrgAt(static_cast<uint32_t>(f->meta >> 32));
-    uint8_t org_state = org ? org->state.load(std::memory_order_acquire) : kOrgUnknown;
+    // The org's state sits in a compact byte array (10k orgs: 10 KB, cache-resident); its entry
+    // is only addressed, not read, on this path.
+    uint32_t org_slot = static_cast<uint32_t>(f->meta >> 32);
+    const std::atomic<uint8_t>* org_status_byte = OrgStateAt(org_slot);
+    uint8_t org_state = org_status_byte ? org_status_byte->load(std::memory_order_acquire) : kOrgUnknown;
     Found consistent{};
     auto key = org_state == kOrgUnknown ? nullptr : StateAt(f->slot, h, &consistent);
     if (key) {
@@ -222,19 +234,22 @@ std::optional<uint32_t> ValidationIndex::OrgSlot(const OrgState& org, bool fresh
     OrgEntry& entry = const_cast<OrgEntry&>(*OrgAt(it->second));
     if (fresh) {
       entry.org = org;
-      entry.state.store(OrgStateOf(org), std::memory_order_release);
+      OrgStateAt(it->second)->store(OrgStateOf(org), std::memory_order_release);
     }
     return it->second;
   }
   if (org_count_ == kOrgChunk * kMaxOrgChunks) return std::nullopt;
   auto& chunk = org_chunks_[org_count_ / kOrgChunk];
-  if (!chunk.load(std::memory_order_relaxed)) chunk.store(new OrgEntry[kOrgChunk], std::memory_order_release);
+  if (!chunk.load(std::memory_order_relaxed)) {
+    org_state_chunks_[org_count_ / kOrgChunk].store(new std::atomic<uint8_t>[kOrgChunk](), std::memory_order_release);
+    chunk.store(new OrgEntry[kOrgChunk], std::memory_order_release);
+  }
   OrgEntry& entry = chunk.load(std::memory_order_relaxed)[org_count_ % kOrgChunk];
   entry.id = org.id;
   entry.org = org;
   // A status read before a commit it did not see is not trusted: readers reload it.
-  entry.state.store(fresh ? OrgStateOf(org) : kOrgUnknown, std::memory_order_release);
   uint32_t slot = static_cast<uint32_t>(org_count_++);
+  OrgStateAt(slot)->store(fresh ? OrgStateOf(org) : kOrgUnknown, std::memory_order_release);
   org_slot_of_id_.emplace(org.id, slot);
   return slot;
 }
@@ -296,24 +311,30 @@ void ValidationIndex::Remove(uint32_t slot) {
 void ValidationIndex::Put(const Hash32& h, std::shared_ptr<const KeyState> key, uint32_t org_slot) {
   const size_t mask = capacity_ - 1;
   const HashWords want(h);
-  auto walk = [&](std::optional<uint32_t>* tombstone, std::optional<uint32_t>* occupied) -> std::optional<uint32_t> {
+  constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t tombstone = kNone, occupied = kNone, empty = kNone;
+  // The first tombstone and the first occupied slot on the key's probe path, and the empty one
+  // that ends it.
+  auto walk = [&] {
+    tombstone = occupied = empty = kNone;
     size_t i = want.w[0] & mask;
     for (size_t n = 0; n < capacity_; ++n, i = (i + 1) & mask) {
       uint64_t meta = records_[i].meta.load(std::memory_order_relaxed);
-      if (meta == 0) return static_cast<uint32_t>(i);
-      if (meta == kTombstone && !*tombstone) *tombstone = static_cast<uint32_t>(i);
-      if ((meta & kOccupied) && !*occupied) *occupied = static_cast<uint32_t>(i);
+      if (meta == 0) {
+        empty = static_cast<uint32_t>(i);
+        return;
+      }
+      if (meta == kTombstone && tombstone == kNone) tombstone = static_cast<uint32_t>(i);
+      if ((meta & kOccupied) && occupied == kNone) occupied = static_cast<uint32_t>(i);
     }
-    return std::nullopt;
   };
-  std::optional<uint32_t> tombstone, occupied;
-  std::optional<uint32_t> empty = walk(&tombstone, &occupied);
+  walk();
   if (count_.load(std::memory_order_relaxed) >= max_keys_) {
     // Full: the new key replaces one on its own probe path (no chain is broken), or else the
     // next key of a rotating cursor makes room.
-    if (occupied) {
-      slot_of_key_id_.erase(states_[*occupied]->id);
-      PublishKey(*occupied, h, std::move(key), org_slot);
+    if (occupied != kNone) {
+      slot_of_key_id_.erase(states_[occupied]->id);
+      PublishKey(occupied, h, std::move(key), org_slot);
       return;
     }
     for (size_t n = 0; n < capacity_; ++n, evict_cursor_ = (evict_cursor_ + 1) & mask) {
@@ -322,16 +343,12 @@ void ValidationIndex::Put(const Hash32& h, std::shared_ptr<const KeyState> key, 
         break;
       }
     }
-    tombstone.reset();
-    occupied.reset();
-    empty = walk(&tombstone, &occupied);
+    walk();
   }
-  uint32_t slot;
-  if (tombstone) {
-    slot = *tombstone;
-  } else {
-    if (!empty || used_ + 1 > capacity_ * 3 / 4) return;  // too many tombstones: the loader serves it
-    slot = *empty;
+  uint32_t slot = tombstone;
+  if (slot == kNone) {
+    if (empty == kNone || used_ + 1 > capacity_ * 3 / 4) return;  // too many tombstones: the loader serves it
+    slot = empty;
     ++used_;
   }
   PublishKey(slot, h, std::move(key), org_slot);
@@ -373,14 +390,15 @@ void ValidationIndex::ApplyOrgEvent(const Event& e) {
   auto it = org_slot_of_id_.find(e.org_id);
   if (it == org_slot_of_id_.end()) return;
   OrgEntry& entry = const_cast<OrgEntry&>(*OrgAt(it->second));
-  if (entry.state.load(std::memory_order_relaxed) == kOrgUnknown || entry.org.version + 1 != e.stream_version) {
-    entry.state.store(kOrgUnknown, std::memory_order_release);  // the read model answers next
+  std::atomic<uint8_t>& state = *OrgStateAt(it->second);
+  if (state.load(std::memory_order_relaxed) == kOrgUnknown || entry.org.version + 1 != e.stream_version) {
+    state.store(kOrgUnknown, std::memory_order_release);  // the read model answers next
     return;
   }
   std::optional<OrgState> next(entry.org);
   EvolveOrg(next, e);
   entry.org = *next;
-  entry.state.store(OrgStateOf(entry.org), std::memory_order_release);
+  state.store(OrgStateOf(entry.org), std::memory_order_release);
 }
 
 void ValidationIndex::ApplyCommitted(const std::vector<const Event*>& events) {
@@ -410,7 +428,7 @@ void ValidationIndex::Clear() {
   count_.store(0, std::memory_order_relaxed);
   used_ = 0;
   for (size_t s = 0; s < org_count_; ++s)
-    const_cast<OrgEntry*>(OrgAt(static_cast<uint32_t>(s)))->state.store(kOrgUnknown, std::memory_order_release);
+    OrgStateAt(static_cast<uint32_t>(s))->store(kOrgUnknown, std::memory_order_release);
 }
 
 size_t ValidationIndex::KeyCount() const { return count_.load(std::memory_order_relaxed); }

@@ -97,6 +97,7 @@ class ValidationIndex {
                               const std::optional<IpAddress>& ip);
   std::shared_ptr<const KeyState> StateAt(uint32_t slot, const Hash32& h, Found* found) const;
   const OrgEntry* OrgAt(uint32_t org_slot) const;
+  std::atomic<uint8_t>* OrgStateAt(uint32_t org_slot) const;
   // Writer side (writer_mu_ held). `fresh`: no commit ran since `org` was read.
   std::optional<uint32_t> OrgSlot(const OrgState& org, bool fresh);
   void Put(const Hash32& h, std::shared_ptr<const KeyState> key, uint32_t org_slot);
@@ -130,6 +131,7 @@ class ValidationIndex {
   // Orgs never leave the table (keys point at their slot); chunks never move once published.
   static constexpr size_t kOrgChunk = 4096, kMaxOrgChunks = 4096;
   std::array<std::atomic<OrgEntry*>, kMaxOrgChunks> org_chunks_{};
+  std::array<std::atomic<std::atomic<uint8_t>*>, kMaxOrgChunks> org_state_chunks_{};  // what readers read
   size_t org_count_ = 0;
   std::unordered_map<std::string, uint32_t> org_slot_of_id_;
 };

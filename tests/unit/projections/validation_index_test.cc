@@ -348,7 +348,15 @@ TEST_CASE("validation index: once a commit is acknowledged, no reader sees an ol
         ++reads;
       }
     });
+  // The writer waits (yielding, no sleep) until the readers are reading, and again now and then,
+  // so commits and reads interleave even on a busy machine.
+  auto wait_for_reads = [&](int n) {
+    int target = reads.load() + n;
+    while (reads.load() < target) std::this_thread::yield();
+  };
+  wait_for_reads(3);
   for (uint64_t v = 2; v < 4000; ++v) {
+    if (v % 128 == 0) wait_for_reads(3);
     committed.store(v);                                        // the projection is written...
     Event e = KeyEvent("key_1", v, v % 2 ? EventData(KeyEnabled{}) : EventData(KeyDisabled{}));
     index.ApplyCommitted({&e});                                // ...the commit hook runs...
