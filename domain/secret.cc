@@ -1,8 +1,7 @@
 #include "domain/secret.h"
 
-#include <zlib.h>
-
 #include "domain/base62.h"
+#include "domain/crc32.h"
 #include "domain/crypto.h"
 
 namespace kl {
@@ -12,8 +11,7 @@ constexpr size_t kBodyLen = 43;
 constexpr size_t kCheckLen = 6;
 
 std::string Checksum(std::string_view s) {
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size()));
-  return Base62EncodeU32(static_cast<uint32_t>(crc), kCheckLen);
+  return Base62EncodeU32(Crc32(s), kCheckLen);
 }
 }  // namespace
 
@@ -43,8 +41,7 @@ std::optional<SecretParts> ParseSecret(std::string_view v) {
   if (!IsBase62(tail)) return std::nullopt;
   std::string_view signed_part = v.substr(0, v.size() - kCheckLen);
   // Compare the checksum without allocating (this runs on every validation).
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(signed_part.data()), static_cast<uInt>(signed_part.size()));
-  if (!Base62EqualsU32(v.substr(v.size() - kCheckLen), static_cast<uint32_t>(crc))) return std::nullopt;
+  if (!Base62EqualsU32(v.substr(v.size() - kCheckLen), Crc32(signed_part))) return std::nullopt;
   return SecretParts{v.substr(0, p1), env};
 }
 

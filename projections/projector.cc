@@ -54,10 +54,11 @@ Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFa
 
 }  // namespace
 
-Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cache)
+Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cache, ValidationIndex* index)
     : db_(db),
       usage_(usage),
       cache_(cache),
+      index_(index),
       keys_(db->cf(kKeysCf)),
       by_hash_(db->cf(kKeysByHashCf)),
       by_org_(db->cf(kKeysByOrgCf)),
@@ -118,6 +119,7 @@ void Projector::Committed(const std::vector<const Event*>& events) {
     if (cache_) cache_->Invalidate(*e);
     if (usage_) usage_->OnCommitted(*e);
   }
+  if (index_) index_->ApplyCommitted(events);
 }
 
 uint64_t Projector::Checkpoint() const {

@@ -7,6 +7,7 @@
 
 #include "projections/state_cache.h"
 #include "projections/usage_tracker.h"
+#include "projections/validation_index.h"
 #include "storage/batch_folder.h"
 #include "storage/database.h"
 #include "storage/event_log.h"
@@ -28,7 +29,9 @@ class Projector final : public storage::BatchFolder {
  public:
   // `usage` (optional) hears of every committed event, to keep live gate counters exact.
   // `cache` (optional) is told of every committed event, to drop what it changed.
-  explicit Projector(storage::Database* db, UsageTracker* usage = nullptr, StateCache* cache = nullptr);
+  // `index` (optional) applies every committed batch before the writer is answered.
+  explicit Projector(storage::Database* db, UsageTracker* usage = nullptr, StateCache* cache = nullptr,
+                     ValidationIndex* index = nullptr);
 
   Status Fold(const Event& event, rocksdb::WriteBatchWithIndex& batch) override;
   void Committed(const std::vector<const Event*>& events) override;
@@ -44,6 +47,7 @@ class Projector final : public storage::BatchFolder {
   storage::Database* db_;
   UsageTracker* usage_;
   StateCache* cache_;
+  ValidationIndex* index_;
   rocksdb::ColumnFamilyHandle* keys_;
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;

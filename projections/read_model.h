@@ -35,6 +35,11 @@ class ReadModel {
   StateCache::KeyPtr FindKeyByHash(const Hash32& secret_hash) const;
   StateCache::OrgPtr FindOrg(const std::string& org_id) const;
 
+  // Straight from RocksDB: no cache, no usage overlay. The loaders of a ValidationIndex, which
+  // folds committed KeyUsed events itself (an overlay would count that usage twice).
+  std::optional<KeyState> LoadKeyByHash(const Hash32& secret_hash) const;
+  std::optional<OrgState> LoadOrg(const std::string& org_id) const;
+
   std::optional<KeyState> GetKey(const std::string& key_id) const;
   std::optional<KeyState> GetKeyByHash(const Hash32& secret_hash) const;
   std::optional<OrgState> GetOrg(const std::string& org_id) const;
@@ -58,8 +63,6 @@ class ReadModel {
   storage::Database* db_;
   const UsageTracker* usage_;
   StateCache* cache_;
-  std::optional<KeyState> LoadKeyByHash(const Hash32& secret_hash) const;
-  std::optional<OrgState> LoadOrg(const std::string& org_id) const;
   rocksdb::ColumnFamilyHandle* keys_;
   rocksdb::ColumnFamilyHandle* by_hash_;
   rocksdb::ColumnFamilyHandle* by_org_;
