@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "projections/projector.h"
 #include "projections/read_model.h"
+#include "projections/validation_index.h"
 #include "storage/database.h"
 #include "storage/rocks_log.h"
 
@@ -68,7 +69,13 @@ int RunServe(const ServeConfig& config) {
   }
   projections::UsageTracker usage;
   projections::StateCache cache(config.key_cache_size);
-  projections::Projector projector(db->get(), &usage, &cache);
+  projections::ReadModel reads(db->get(), &usage, &cache);
+  // The validation hot path's index, filled from the raw projection (no usage overlay: the index
+  // applies committed usage events itself) and kept current by the projector's commit hook.
+  projections::ValidationIndex index(
+      config.key_cache_size, [&reads](const Hash32& h) { return reads.LoadKeyByHash(h); },
+      [&reads](const std::string& id) { return reads.LoadOrg(id); });
+  projections::Projector projector(db->get(), &usage, &cache, &index);
   auto log = storage::RocksLog::Open(db->get(), &projector);
   if (!log.ok()) {
     spdlog::critical("refusing to start: {}", log.status().message());
@@ -81,8 +88,8 @@ int RunServe(const ServeConfig& config) {
   }
   if (*caught_up > 0) spdlog::info("projections folded {} events the checkpoint had not seen", *caught_up);
 
-  projections::ReadModel reads(db->get(), &usage, &cache);
   http::Services services;
+  services.index = &index;
   services.log = log->get();
   services.reads = &reads;
   if (config.usage_flush_ms > 0) services.usage = &usage;

@@ -67,14 +67,24 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     if (!user_agent) user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
     Millis now = NowMillis();
     if (!ParseSecret(*value)) return answer(ValidationCode::kMalformed, {}, nullptr, now);
-    auto key = s.reads->FindKeyByHash(Sha256(*value));
+    static const std::vector<std::string> kNone;
+    const std::vector<std::string>& names = required ? *required : kNone;
+    Hash32 hash = Sha256(*value);
+    std::shared_ptr<const KeyState> key;
+    ValidationCode code;
+    if (s.index) {
+      auto v = s.index->Validate(hash, s.index->Require(names), now, ParseIp(*ip));
+      key = std::move(v.key);
+      code = v.code;
+    } else {
+      key = s.reads->FindKeyByHash(hash);
+      auto org = key ? s.reads->FindOrg(key->org_id) : nullptr;
+      if (!org) key.reset();
+      code = key ? CheckKeyForUse(*key, org->status, now, names, ParseIp(*ip)) : ValidationCode::kNotFound;
+    }
     // A key-authenticated caller only sees its own org's keys.
     if (!key || (ctx->principal.kind == Principal::Kind::kApiKey && key->org_id != ctx->principal.org_id))
       return answer(ValidationCode::kNotFound, {}, nullptr, now);
-    auto org = s.reads->FindOrg(key->org_id);
-    if (!org) return answer(ValidationCode::kNotFound, {}, nullptr, now);
-    static const std::vector<std::string> kNone;
-    ValidationCode code = CheckKeyForUse(*key, org->status, now, required ? *required : kNone, ParseIp(*ip));
     if (!s.usage) return answer(code, key, nullptr, now);
     if (code != ValidationCode::kValid) {
       s.usage->RecordRejection(*key, ValidationCodeName(code), now, *ip, *user_agent);

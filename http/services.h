@@ -11,6 +11,7 @@
 
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
+#include "projections/validation_index.h"
 #include "storage/event_log.h"
 
 namespace kl::http {
@@ -19,6 +20,7 @@ struct Services {
   storage::EventLog* log = nullptr;
   projections::ReadModel* reads = nullptr;
   projections::UsageTracker* usage = nullptr;  // null: usage recording is off
+  projections::ValidationIndex* index = nullptr;  // null: validations read through `reads`
   std::string admin_token_hash_hex;  // SHA-256 of the admin token; the token itself is not kept
   std::shared_ptr<Signer> signer;  // signs the ledger head and export manifests
   exports::Exporter* exporter = nullptr;
