@@ -18,6 +18,7 @@
 #include "projections/projector.h"
 #include "projections/read_model.h"
 #include "projections/validation_index.h"
+#include "storage/backup.h"
 #include "storage/database.h"
 #include "storage/rocks_log.h"
 
@@ -101,6 +102,10 @@ int RunServe(const ServeConfig& config) {
   services.signer = *signer;
   exports::Exporter exporter(**log, *signer, config.data_dir + "/exports");
   services.exporter = &exporter;
+  // Backups hold the signing key, so exports and the ledger head stay verifiable under the same
+  // key id after a restore; never the admin token (a restored service is given one anew).
+  storage::Backups backups((*db)->db(), config.data_dir + "/backups", {config.data_dir + "/signing.pem"});
+  services.backups = &backups;
   http::BlockingWork blocking;
   services.blocking = &blocking;
 

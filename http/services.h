@@ -12,6 +12,7 @@
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
 #include "projections/validation_index.h"
+#include "storage/backup.h"
 #include "storage/event_log.h"
 
 namespace kl::http {
@@ -26,6 +27,7 @@ struct Services {
   exports::Exporter* exporter = nullptr;
   InFlight idempotency_in_flight;
   Metrics* metrics = nullptr;  // set by the Server, which owns it
+  storage::Backups* backups = nullptr;  // null: POST /v1/admin/backups answers 503
   BlockingWork* blocking = nullptr;  // disk-bound work off the reactor threads (null: inline)
   bool ready = false;
 };

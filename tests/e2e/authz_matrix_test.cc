@@ -64,6 +64,8 @@ TEST_CASE("authorization matrix", "[e2e][security]") {
       {"GET", "/v1/ledger/head", nullptr, refused({{"admin", 200}, {"full", 200}, {"read_only", 200}, {"validator", 403}})},
       {"POST", "/v1/exports", json{{"org_id", "acme"}},
        refused({{"admin", 201}, {"full", 201}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
+      {"POST", "/v1/admin/backups", json::object(),
+       refused({{"admin", 201}, {"full", 403}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
   };
   for (const auto& cell : cells) {
     for (const auto& [who, status] : cell.expect) {

@@ -479,6 +479,11 @@ def scenario(c):
     c.call("GET", f"/v1/exports/{org_export['id']}", 403, token=validator)
     c.call("GET", f"/v1/exports/{org_export['id']}/file", 403, token=validator)
 
+    # ---- backups (admin only)
+    c.call("POST", "/v1/admin/backups", 201)
+    c.call("POST", "/v1/admin/backups", 401, token=None)
+    c.call("POST", "/v1/admin/backups", 403, token=manager["value"])
+
     # Sweeps over the document itself, so a newly documented operation is covered at once.
     ids = {"org": "acme", "key": key_id, "export": org_export["id"]}
     for template, method, op in c.spec.operations(skip):
