@@ -4,6 +4,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kl::exports {
 
@@ -15,5 +16,10 @@ struct VerifyOutcome {
 
 VerifyOutcome VerifyExport(const std::string& file_path, const std::string& manifest_path,
                            const std::optional<std::string>& trusted_public_key_pem);
+
+// The same checks over the two files' contents, both untrusted: any bytes give an outcome,
+// never an exception or a crash (tests/fuzz/export_verify_fuzz.cc holds it to that).
+VerifyOutcome VerifyExportContents(std::string_view manifest_json, std::string_view file,
+                                   const std::optional<std::string>& trusted_public_key_pem);
 
 }  // namespace kl::exports

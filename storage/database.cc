@@ -1,5 +1,6 @@
 #include "storage/database.h"
 
+#include "storage/retryable_sync_fs.h"
 #include "storage/rocks_logger.h"
 
 #include <filesystem>
@@ -28,7 +29,8 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Status(Code::kInternal, std::string(what) + ": " + s.ToString());
 }
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::vector<std::string>& extra_cfs) {
+Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::vector<std::string>& extra_cfs,
+                                                 std::shared_ptr<rocksdb::FileSystem> file_system) {
   // Made here rather than by create_if_missing, which reports the missing directory as an error.
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -45,6 +47,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   options.info_log = std::make_shared<RocksLogger>(options.info_log_level);
 
   auto db = std::unique_ptr<Database>(new Database());
+  // A failed fsync must not latch the database read-only until a restart (issue #6).
+  if (!file_system) file_system = rocksdb::FileSystem::Default();
+  db->env_ = rocksdb::NewCompositeEnv(std::make_shared<RetryableSyncFileSystem>(file_system));
+  options.env = db->env_.get();
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(64 << 20);

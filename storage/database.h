@@ -7,6 +7,8 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 
 #include "domain/status.h"
 
@@ -21,8 +23,11 @@ inline constexpr const char* kMetaCf = "meta";        // small named values (che
 class Database {
  public:
   // Opens (creating if missing) the database in `dir` with storage's column families plus
-  // `extra_cfs` (the projections'). Corruption is reported, never repaired.
-  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::vector<std::string>& extra_cfs);
+  // `extra_cfs` (the projections'). Corruption is reported, never repaired. `file_system` is
+  // the one RocksDB writes through (null: the real one; tests pass one that injects faults);
+  // either way a failed sync is reported to RocksDB as retryable (see retryable_sync_fs.h).
+  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::vector<std::string>& extra_cfs,
+                                                std::shared_ptr<rocksdb::FileSystem> file_system = nullptr);
   ~Database();
 
   rocksdb::DB* db() const { return db_; }
@@ -33,6 +38,7 @@ class Database {
 
  private:
   Database() = default;
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (members go after ~Database's Close)
   rocksdb::DB* db_ = nullptr;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
   rocksdb::ColumnFamilyOptions cf_options_;

@@ -1,0 +1,43 @@
+#include "exports/untrusted_json.h"
+
+namespace kl::exports {
+
+using nlohmann::json;
+
+std::optional<json> ParseBoundedJson(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return std::nullopt;
+    } else if (c == '}' || c == ']') --depth;
+  }
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return parsed;
+}
+
+std::optional<std::string> StringField(const json& obj, const char* name) {
+  if (!obj.is_object()) return std::nullopt;
+  auto it = obj.find(name);
+  if (it == obj.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<uint64_t> UnsignedField(const json& obj, const char* name) {
+  if (!obj.is_object()) return std::nullopt;
+  auto it = obj.find(name);
+  if (it == obj.end()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  if (it->is_number_integer() && it->get<int64_t>() >= 0) return static_cast<uint64_t>(it->get<int64_t>());
+  return std::nullopt;
+}
+
+}  // namespace kl::exports
