@@ -4,11 +4,12 @@
 
 #include "domain/crypto.h"
 #include "projections/state_codec.h"
+#include "projections/webhook_projection.h"
 
 namespace kl::projections {
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf};
+  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf, kWebhooksCf};
   return kCfs;
 }
 
@@ -66,7 +67,8 @@ Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cac
       refill_(db->cf(kKeyRefillCf)),
       idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)),
-      meta_(db->cf(kProjMetaCf)) {}
+      meta_(db->cf(kProjMetaCf)),
+      webhooks_(db->cf(kWebhooksCf)) {}
 
 Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
   rocksdb::ReadOptions ro;
@@ -109,6 +111,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     }
     EvolveOrg(org, e);
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+    if (Status s = FoldWebhook(*db_, webhooks_, e, batch); !s.ok()) return s;
   }
   batch.Put(meta_, "checkpoint", storage::EncodeBE64(e.seq));
   return Status::Ok();
@@ -153,6 +156,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   if (Checkpoint() != 0) return Status(Code::kInternal, "rebuild needs empty projections");
   std::unordered_map<std::string, std::optional<KeyState>> keys;
   std::unordered_map<std::string, std::optional<OrgState>> orgs;
+  std::unordered_map<std::string, std::optional<WebhookState>> webhooks;
   rocksdb::WriteBatch batch;
   auto write = [&](bool last) -> Status {
     if (batch.Count() == 0) return Status::Ok();
@@ -177,6 +181,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
         }
       } else {
         EvolveOrg(orgs[e.org_id], e);
+        FoldWebhookInMemory(webhooks, e);
       }
     }
     folded += chunk.size();
@@ -198,6 +203,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   }
   for (const auto& [id, org] : orgs)
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+  WriteWebhooks(webhooks, webhooks_, batch);
   if (folded > 0) batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));
   if (Status s = write(true); !s.ok()) return s;
   return folded;

@@ -56,6 +56,7 @@ class Projector final : public storage::BatchFolder {
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
   rocksdb::ColumnFamilyHandle* meta_;
+  rocksdb::ColumnFamilyHandle* webhooks_;
 };
 
 std::string ExpiryKey(Millis expires_at, const std::string& key_id);
