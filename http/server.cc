@@ -125,7 +125,10 @@ std::shared_ptr<Connection> ConnectionOf(const std::shared_ptr<Tcp::Peer>& peer)
 
 }  // namespace
 
-class FrontDoor : public Http::Handler {
+// enable_shared_from_this: answers are often sent from other threads (the log's writer), and one
+// can arrive while shutdown destroys the transport that owns this handler; they hold a weak
+// reference and drop the answer when the handler is gone, instead of touching freed memory.
+class FrontDoor : public Http::Handler, public std::enable_shared_from_this<FrontDoor> {
  public:
   HTTP_PROTOTYPE(FrontDoor)
   FrontDoor(const Router* router, Metrics* metrics, bool tls, int max_connections,
@@ -291,9 +294,9 @@ class FrontDoor : public Http::Handler {
 
     auto sent = std::make_shared<std::atomic<bool>>(false);
     Metrics* metrics = metrics_;
-    FrontDoor* self = this;
+    std::weak_ptr<FrontDoor> weak = weak_from_this();
     Tcp::Transport* transport = this->transport();
-    Respond respond = [self, transport, conn, sent, close_after, head_only, metrics, ctx, started](Reply reply) {
+    Respond respond = [weak, transport, conn, sent, close_after, head_only, metrics, ctx, started](Reply reply) {
       if (sent->exchange(true)) return;  // exactly one reply per request
       // Counted before it is sent, so a client that reads /metrics next already sees it.
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -304,6 +307,8 @@ class FrontDoor : public Http::Handler {
                              : who.kind == Principal::Kind::kApiKey ? "api_key"
                                                                     : "anonymous",
                              who.key_id, ctx->peer_ip});
+      auto self = weak.lock();
+      if (!self) return;  // shutting down: the connection goes with the transport
       try {
         if (!reply.file_path.empty()) return self->SendFile(conn, transport, reply, ctx->request_id, close_after);
         std::string bytes;
@@ -331,15 +336,17 @@ class FrontDoor : public Http::Handler {
     auto peer = conn->peer.lock();
     if (!peer || !conn->open) return;
     conn->queued.fetch_add(1);
-    FrontDoor* self = this;
-    // Pistache resolves the write on the connection's reactor thread.
+    std::weak_ptr<FrontDoor> weak = weak_from_this();
+    // Pistache resolves the write on the connection's reactor thread (or here, if it is done
+    // before `then` attaches).
     size_t size = bytes.size();
     peer->send(Pistache::RawBuffer(std::move(bytes), size), MSG_NOSIGNAL)
         .then(
-            [self, conn, close_after](ssize_t) {
+            [weak, conn, close_after](ssize_t) {
               conn->queued.fetch_sub(1);
+              auto self = weak.lock();
               auto peer = conn->peer.lock();
-              if (!peer || !conn->open) return;
+              if (!self || !peer || !conn->open) return;
               if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
               self->Answered(conn, peer, close_after);
             },
@@ -398,11 +405,12 @@ class FrontDoor : public Http::Handler {
     for (const auto& [k, v] : reply.headers) SetHeader(w, k, v);
     if (close_after) SetHeader(w, "Connection", "close");
     conn->queued.fetch_add(1);
-    FrontDoor* self = this;
-    auto done = [self, conn, close_after] {
+    std::weak_ptr<FrontDoor> weak = weak_from_this();
+    auto done = [weak, conn, close_after] {
       conn->queued.fetch_sub(1);
+      auto self = weak.lock();
       auto peer = conn->peer.lock();
-      if (!peer || !conn->open) return;
+      if (!self || !peer || !conn->open) return;
       if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
       self->Answered(conn, peer, close_after);
     };

@@ -1,5 +1,9 @@
 #include "projections/projector.h"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "domain/crypto.h"
@@ -52,6 +56,63 @@ Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFa
   }
   return Status::Ok();
 }
+
+// Reads the log ahead on its own thread, in chunks, for Rebuild.
+class ChunkPipeline {
+ public:
+  ChunkPipeline(const storage::EventLog& log, size_t chunk_size)
+      : thread_([this, &log, chunk_size] { Produce(log, chunk_size); }) {}
+  ~ChunkPipeline() {
+    {
+      std::lock_guard lock(mu_);
+      abandoned_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // The next chunk in log order; empty at the end of the log.
+  Result<std::vector<Event>> Next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
+    if (ready_.empty()) {
+      if (!status_.ok()) return status_;
+      return std::vector<Event>{};
+    }
+    std::vector<Event> chunk = std::move(ready_.front());
+    ready_.pop_front();
+    cv_.notify_all();
+    return chunk;
+  }
+
+ private:
+  static constexpr size_t kAhead = 3;
+  void Produce(const storage::EventLog& log, size_t chunk_size) {
+    uint64_t from = 0;
+    Status status;
+    for (;;) {
+      std::vector<Event> chunk;
+      status = log.Read(from, chunk_size, &chunk);
+      if (!status.ok() || chunk.empty()) break;
+      from = chunk.back().seq;
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return ready_.size() < kAhead || abandoned_; });
+      if (abandoned_) return;
+      ready_.push_back(std::move(chunk));
+      cv_.notify_all();
+    }
+    std::lock_guard lock(mu_);
+    status_ = status;
+    finished_ = true;
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<Event>> ready_;
+  bool finished_ = false, abandoned_ = false;
+  Status status_;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 }  // namespace
 
@@ -167,10 +228,14 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
     return Status::Ok();
   };
   uint64_t folded = 0, from = 0;
-  std::vector<Event> chunk;
+  keys.reserve(log.HeadSeq() / 8);  // a generous guess: rehashing a big map costs more than spare buckets
+  // Reading and decoding the log is as much work as folding it: a reader thread prepares the next
+  // chunks while this one folds (both in log order; at most kAhead chunks in memory).
+  ChunkPipeline pipeline(log, 8192);
   for (;;) {
-    chunk.clear();
-    if (Status s = log.Read(from, 8192, &chunk); !s.ok()) return s;
+    auto next = pipeline.Next();
+    if (!next.ok()) return next.status();
+    const std::vector<Event>& chunk = *next;
     if (chunk.empty()) break;
     for (const Event& e : chunk) {
       if (e.key_id) {

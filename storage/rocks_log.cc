@@ -277,6 +277,7 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
 
 Status RocksLog::Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  out->reserve(out->size() + std::min<size_t>(limit, 8192));  // events are big: no regrowth moves
   for (it->Seek(EncodeBE64(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
     auto ev = events::Decode(std::string_view(it->value().data(), it->value().size()));
     if (!ev.ok()) return Status(Code::kInternal, "event at seq " + std::to_string(DecodeBE64(it->key())) +

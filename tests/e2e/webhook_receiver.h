@@ -117,12 +117,17 @@ class WebhookReceiver {
       if (n <= 0) return;
       d.body.append(buf, static_cast<size_t>(n));
     }
-    int status;
+    Policy policy;
+    size_t n;
     {
       std::lock_guard lock(mu_);
-      status = policy_ ? policy_(requests_, d) : 200;
-      ++requests_;
-      if (status >= 200 && status < 300) accepted_.push_back(d);
+      policy = policy_;
+      n = requests_++;
+    }
+    int status = policy ? policy(n, d) : 200;  // outside the lock: a policy may stall on purpose
+    if (status >= 200 && status < 300) {
+      std::lock_guard lock(mu_);
+      accepted_.push_back(d);
     }
     std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     ::send(c, out.data(), out.size(), MSG_NOSIGNAL);

@@ -3,6 +3,7 @@
 // webhook disabled (by failures and by hand) then resumed from its cursor.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <set>
 
 #include "tests/e2e/kl_server.h"
@@ -248,6 +249,26 @@ TEST_CASE("webhooks: disabled by hand, nothing is sent; enabled again, it catche
   REQUIRE(admin->Patch("/v1/orgs/acme/webhooks/" + hook.id, {{"status", "active"}}).status == 200);
   REQUIRE(WaitFor([&] { return receiver.Accepted().size() == 3; }));
   for (const auto& d : receiver.Accepted()) CHECK(d.Json()["type"] == "KeyCreated");
+}
+
+TEST_CASE("webhooks: a stalled receiver delays neither the API nor other webhooks", "[e2e][webhooks]") {
+  std::atomic<bool> release{false};  // outlives the receivers, whose threads read it
+  WebhookReceiver stalled, healthy;
+  // Holds every delivery until the test ends (keyledger gives up on each after its 10 s timeout).
+  stalled.SetPolicy([&](size_t, const Delivery&) {
+    WaitFor([&] { return release.load(); }, std::chrono::seconds(12));
+    return 200;
+  });
+  Server server(kInsecure);
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  Register(*admin, "acme", stalled.Url(), {"KeyCreated"});
+  Register(*admin, "acme", healthy.Url(), {"KeyCreated"});
+  for (int i = 0; i < 5; ++i) CreateKey(*admin, "acme");  // answered while the first delivery hangs
+  REQUIRE(WaitFor([&] { return healthy.Accepted().size() == 5; }));
+  CHECK(stalled.Accepted().empty());  // still stuck on its first event
+  CHECK(stalled.Requests() == 1);
+  release = true;
 }
 
 TEST_CASE("webhooks: bad input is a 400 naming the field; keys need apikeys:write on their org", "[e2e][webhooks]") {
