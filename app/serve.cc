@@ -68,6 +68,14 @@ int RunServe(const ServeConfig& config) {
     spdlog::critical("{}", db.status().message());
     return 1;
   }
+  // Projections of an older format are dropped here and refolded from the log by CatchUp below.
+  if (!projections::ProjectionFormatIsCurrent(**db)) {
+    spdlog::warn("projections were written in an older format: rebuilding them from the log");
+    if (Status s = (*db)->ResetColumnFamilies(projections::ColumnFamilies()); !s.ok()) {
+      spdlog::critical("refusing to start: {}", s.message());
+      return 1;
+    }
+  }
   projections::UsageTracker usage;
   projections::StateCache cache(config.key_cache_size);
   projections::ReadModel reads(db->get(), &usage, &cache);
