@@ -69,12 +69,11 @@ int RunServe(const ServeConfig& config) {
     return 1;
   }
   // Projections of an older format are dropped here and refolded from the log by CatchUp below.
-  if (!projections::ProjectionFormatIsCurrent(**db)) {
+  if (auto dropped = projections::DropStaleProjections(**db); !dropped.ok()) {
+    spdlog::critical("refusing to start: {}", dropped.status().message());
+    return 1;
+  } else if (*dropped) {
     spdlog::warn("projections were written in an older format: rebuilding them from the log");
-    if (Status s = (*db)->ResetColumnFamilies(projections::ColumnFamilies()); !s.ok()) {
-      spdlog::critical("refusing to start: {}", s.message());
-      return 1;
-    }
   }
   projections::UsageTracker usage;
   projections::StateCache cache(config.key_cache_size);

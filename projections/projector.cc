@@ -139,6 +139,12 @@ bool ProjectionFormatIsCurrent(const storage::Database& db) {
   return v.size() == 8 && storage::DecodeBE64(v) == kProjectionFormat;
 }
 
+Result<bool> DropStaleProjections(storage::Database& db) {
+  if (ProjectionFormatIsCurrent(db)) return false;
+  if (Status s = db.ResetColumnFamilies(ColumnFamilies()); !s.ok()) return s;
+  return true;
+}
+
 uint64_t Projector::Checkpoint() const {
   std::string v;
   if (db_->db()->Get(rocksdb::ReadOptions(), meta_, "checkpoint", &v).ok()) return storage::DecodeBE64(v);

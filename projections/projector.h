@@ -30,6 +30,9 @@ inline constexpr const char* kKeyWarnCf = "p_key_warn";    // BE64(next warning 
 inline constexpr uint64_t kProjectionFormat = 2;
 // False when the database holds projections (a checkpoint) of another format.
 bool ProjectionFormatIsCurrent(const storage::Database& db);
+// At start: drops projections of another format (true if it did), for CatchUp to refold from the
+// log. Nothing may hold column family handles of the projections across this call.
+Result<bool> DropStaleProjections(storage::Database& db);
 
 const std::vector<std::string>& ColumnFamilies();
 

@@ -4,6 +4,7 @@
 
 #include "domain/key_warnings.h"
 #include "domain/org.h"
+#include "projections/digest.h"
 #include "projections/projector.h"
 #include "projections/read_model.h"
 #include "projections/state_codec.h"
@@ -93,4 +94,41 @@ TEST_CASE("projections without the current format marker are reported as stale",
   // What a database folded by a version before formats looks like: a checkpoint, no marker.
   REQUIRE(s.db->db()->Delete(rocksdb::WriteOptions(), s.db->cf(projections::kProjMetaCf), "format").ok());
   CHECK_FALSE(projections::ProjectionFormatIsCurrent(*s.db));
+}
+
+TEST_CASE("stale projections are dropped and refold to exactly what a current fold leaves",
+          "[projections][warnings]") {
+  std::string current;
+  test::TempDir dir;
+  {
+    auto db = std::move(storage::Database::Open(dir.path(), projections::ColumnFamilies()).value());
+    projections::Projector projector(db.get());
+    auto log = std::move(storage::RocksLog::Open(db.get(), &projector).value());
+    projections::ReadModel reads(db.get());
+    CHECK_FALSE(*projections::DropStaleProjections(*db));  // empty: nothing to drop
+    auto org = DecideCreateOrg(std::nullopt, CreateOrgInput{"acme", "Acme", std::nullopt}, {}, Ctx());
+    REQUIRE(log->AppendAndWait(org.value(), true).status.ok());
+    CreateKeyInput in;
+    in.name = "k";
+    in.credits = Credits{10, std::nullopt};
+    in.ttl_seconds = 3 * 86400;
+    auto created = DecideCreateKey(reads.GetOrg("acme"), "acme", in, {}, Ctx());
+    REQUIRE(created.ok());
+    REQUIRE(log->AppendAndWait(created->events, true).status.ok());
+    REQUIRE(log->AppendAndWait(DecideKeyWarnings(*reads.GetKey(created->key_id), Ctx()), true).status.ok());
+    CHECK(reads.GetKey(created->key_id)->expiry_warned_window == "7d");
+    current = projections::ProjectionDigest(*db);
+    CHECK_FALSE(*projections::DropStaleProjections(*db));
+    // Make it look like a database folded before formats existed (and with a stale state).
+    REQUIRE(db->db()->Delete(rocksdb::WriteOptions(), db->cf(projections::kProjMetaCf), "format").ok());
+    REQUIRE(db->db()->Put(rocksdb::WriteOptions(), db->cf(projections::kKeysCf), created->key_id, "stale").ok());
+    log->Stop();
+  }
+  auto db = std::move(storage::Database::Open(dir.path(), projections::ColumnFamilies()).value());
+  REQUIRE(*projections::DropStaleProjections(*db));
+  projections::Projector projector(db.get());
+  auto log = std::move(storage::RocksLog::Open(db.get(), &projector).value());
+  REQUIRE(projector.CatchUp(*log).ok());
+  CHECK(projections::ProjectionDigest(*db) == current);
+  CHECK(projections::ProjectionFormatIsCurrent(*db));
 }
