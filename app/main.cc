@@ -70,6 +70,19 @@ int main(int argc, char** argv) {
                  ->capture_default_str()
                  ->check(CLI::Range(1, 1000000)),
              "KEYLEDGER_MAX_CONNECTIONS");
+  EnvDefault(serve_cmd->add_flag("--webhook-allow-insecure", serve.webhook_allow_insecure,
+                                  "allow http:// webhooks and loopback/private addresses (tests, private networks)"),
+             "KEYLEDGER_WEBHOOK_ALLOW_INSECURE");
+  EnvDefault(serve_cmd->add_option("--webhook-retry-base-ms", serve.webhook_retry_base_ms,
+                                    "first webhook retry delay, doubling to 1 h")
+                 ->capture_default_str()
+                 ->check(CLI::Range(1, 3600000)),
+             "KEYLEDGER_WEBHOOK_RETRY_BASE_MS");
+  EnvDefault(serve_cmd->add_option("--webhook-disable-after-ms", serve.webhook_disable_after_ms,
+                                    "disable a webhook whose deliveries have failed this long")
+                 ->capture_default_str()
+                 ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400000)),
+             "KEYLEDGER_WEBHOOK_DISABLE_AFTER_MS");
   auto* tls_cert = serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate (chain): serve HTTPS")
                        ->check(CLI::ExistingFile);
   auto* tls_key = serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")

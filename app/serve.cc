@@ -21,6 +21,10 @@
 #include "storage/backup.h"
 #include "storage/database.h"
 #include "storage/rocks_log.h"
+#include "projections/webhook_projection.h"
+#include "webhooks/delivery_store.h"
+#include "webhooks/dispatcher.h"
+#include "webhooks/sender.h"
 
 namespace kl::app {
 
@@ -115,6 +119,21 @@ int RunServe(const ServeConfig& config) {
   services.backups = &backups;
   http::BlockingWork blocking;
   services.blocking = &blocking;
+  // Webhook secrets derive from the signing key (see domain/webhook_secret.h): none is stored.
+  WebhookSecrets webhook_secrets((*signer)->DeriveSecret(kWebhookMasterLabel));
+  projections::WebhookReads webhook_reads(db->get());
+  webhooks::DeliveryStore deliveries(db->get());
+  services.webhooks = &webhook_reads;
+  services.deliveries = &deliveries;
+  services.webhook_secrets = &webhook_secrets;
+  services.webhook_allow_insecure = config.webhook_allow_insecure;
+  webhooks::GlobalInit();
+  webhooks::DispatcherOptions dispatch_options;
+  dispatch_options.retry_base = std::chrono::milliseconds(config.webhook_retry_base_ms);
+  dispatch_options.disable_after = std::chrono::milliseconds(config.webhook_disable_after_ms);
+  dispatch_options.allow_insecure = config.webhook_allow_insecure;
+  webhooks::Dispatcher dispatcher(**log, reads, webhook_reads, deliveries, webhook_secrets, dispatch_options);
+  dispatcher.Start();
 
   int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http::ServerOptions server_options;
@@ -143,6 +162,7 @@ int RunServe(const ServeConfig& config) {
   blocking.Stop();      // queued exports finish (they append to the log, stopped below)
   flusher.Stop();       // a clean shutdown loses no usage
   sweeper.Stop();
+  dispatcher.Stop();    // transfers in flight are cancelled; their events stay pending
   (*log)->Stop();       // every queued append is written and answered
   if (Status s = (*db)->Close(); !s.ok()) {
     spdlog::error("closing RocksDB: {}", s.message());

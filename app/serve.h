@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace kl::app {
@@ -16,7 +17,10 @@ struct ServeConfig {
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
-  int max_connections = 10000;  // keys kept in memory for validation and authentication
+  int max_connections = 10000;
+  bool webhook_allow_insecure = false;  // http:// and private addresses for webhooks
+  int webhook_retry_base_ms = 1000;
+  int64_t webhook_disable_after_ms = 24LL * 3600 * 1000;  // keys kept in memory for validation and authentication
 };
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.

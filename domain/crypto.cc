@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -87,6 +88,15 @@ std::optional<Hash32> HashFromHex(std::string_view hex) {
     h[i] = static_cast<uint8_t>(v);
   }
   return h;
+}
+
+Hash32 HmacSha256(std::string_view key, std::string_view data) {
+  Hash32 out{};
+  unsigned int len = 0;
+  if (!HMAC(Sha256Method(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), out.data(), &len) || len != out.size())
+    std::abort();  // HMAC-SHA256 over memory cannot fail short of a broken OpenSSL
+  return out;
 }
 
 void RandomBytes(uint8_t* out, size_t n) {

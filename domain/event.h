@@ -148,6 +148,9 @@ struct WebhookDisabled {
   std::string webhook_id;
   std::string reason;
 };
+// Not in SPEC §8's catalogue: re-enabling a webhook (PATCH {status: "active"}) is a change of
+// state that replay must reproduce and an auditor must see, so it is an event like disabling.
+struct WebhookEnabled { std::string webhook_id; };
 struct ExportCreated {
   std::string export_id;
   std::string format;
@@ -162,7 +165,8 @@ struct ExportCreated {
 using EventData = std::variant<OrgCreated, OrgUpdated, KeyCreated, KeyUpdated, KeyUsed, KeyUseRejected,
                                KeyRevoked, KeyExpired, KeyRotated, KeyDisabled, KeyEnabled,
                                KeyCreditsRefilled, KeyExpiringSoon, KeyCreditsLow, KeyLeakReported,
-                               WebhookCreated, WebhookDeleted, WebhookDisabled, ExportCreated>;
+                               WebhookCreated, WebhookDeleted, WebhookDisabled, ExportCreated,
+                               WebhookEnabled>;  // new types go last: metrics index by position
 
 // The type name as it appears in JSON ("KeyRevoked"), indexed like EventData.
 const char* EventTypeName(const EventData& data);

@@ -1,5 +1,8 @@
 #include "domain/signer.h"
 
+#include <cstdlib>
+
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -95,6 +98,16 @@ std::string Signer::SignBase64(std::string_view message) const {
   EVP_MD_CTX_free(ctx);
   if (!ok) return {};
   return Base64Encode(std::string_view(reinterpret_cast<char*>(sig), len));
+}
+
+std::array<uint8_t, 32> Signer::DeriveSecret(std::string_view label) const {
+  unsigned char raw[64];
+  size_t len = sizeof raw;
+  std::array<uint8_t, 32> out{};
+  if (EVP_PKEY_get_raw_private_key(Key(pkey_), raw, &len) != 1) std::abort();  // an Ed25519 key always has one
+  out = HmacSha256(std::string_view(reinterpret_cast<char*>(raw), len), label);
+  OPENSSL_cleanse(raw, sizeof raw);
+  return out;
 }
 
 static EVP_PKEY* ReadPublic(const std::string& pem) {

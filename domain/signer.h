@@ -1,6 +1,8 @@
 // Ed25519 signing (OpenSSL) for the signed ledger head and export manifests. Pure crypto over
 // PEM text; reading and writing the key file is the app's job.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <optional>
@@ -22,6 +24,9 @@ class Signer {
   std::string PublicKeyId() const;
   // Base64 (standard alphabet, padded) Ed25519 signature of `message`.
   std::string SignBase64(std::string_view message) const;
+  // HMAC-SHA256(raw private key, label): a secret only this key's holder can compute, for
+  // deriving other secrets (webhook signing secrets) without storing them.
+  std::array<uint8_t, 32> DeriveSecret(std::string_view label) const;
 
  private:
   explicit Signer(void* pkey) : pkey_(pkey) {}

@@ -187,6 +187,7 @@ struct PayloadWriter {
     b.setWebhookId(Txt(d.webhook_id));
     b.setReason(Txt(d.reason));
   }
+  void operator()(const WebhookEnabled& d) { p.initWebhookEnabled().setWebhookId(Txt(d.webhook_id)); }
   void operator()(const ExportCreated& d) {
     auto b = p.initExportCreated();
     b.setExportId(Txt(d.export_id));
@@ -336,6 +337,7 @@ EventData ReadPayload(s::Event::Payload::Reader p) {
                             Str(r.getSecretHashHex())};
     }
     case s::Event::Payload::WEBHOOK_DELETED: return WebhookDeleted{Str(p.getWebhookDeleted().getWebhookId())};
+    case s::Event::Payload::WEBHOOK_ENABLED: return WebhookEnabled{Str(p.getWebhookEnabled().getWebhookId())};
     case s::Event::Payload::WEBHOOK_DISABLED:
       return WebhookDisabled{Str(p.getWebhookDisabled().getWebhookId()), Str(p.getWebhookDisabled().getReason())};
     case s::Event::Payload::EXPORT_CREATED: {

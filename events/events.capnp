@@ -81,6 +81,7 @@ struct WebhookCreated {
 }
 struct WebhookDeleted { webhookId @0 :Text; }
 struct WebhookDisabled { webhookId @0 :Text; reason @1 :Text; }
+struct WebhookEnabled { webhookId @0 :Text; }
 struct ExportCreated {
   exportId @0 :Text; format @1 :Text; from @2 :OptInt64; to @3 :OptInt64;
   eventCount @4 :Int64; firstSeq @5 :UInt64; lastSeq @6 :UInt64; fileSha256 @7 :Text;
@@ -119,5 +120,6 @@ struct Event {
     webhookDeleted @28 :WebhookDeleted;
     webhookDisabled @29 :WebhookDisabled;
     exportCreated @30 :ExportCreated;
+    webhookEnabled @31 :WebhookEnabled;
   }
 }

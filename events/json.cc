@@ -100,6 +100,7 @@ struct DataRenderer {
   }
   json operator()(const WebhookDeleted& d) const { return {{"webhook_id", d.webhook_id}}; }
   json operator()(const WebhookDisabled& d) const { return {{"webhook_id", d.webhook_id}, {"reason", d.reason}}; }
+  json operator()(const WebhookEnabled& d) const { return {{"webhook_id", d.webhook_id}}; }
   json operator()(const ExportCreated& d) const {
     return {{"export_id", d.export_id},     {"format", d.format},         {"from", OptTime(d.from)},
             {"to", OptTime(d.to)},          {"event_count", d.event_count}, {"first_seq", d.first_seq},

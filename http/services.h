@@ -14,6 +14,9 @@
 #include "projections/validation_index.h"
 #include "storage/backup.h"
 #include "storage/event_log.h"
+#include "domain/webhook_secret.h"
+#include "projections/webhook_projection.h"
+#include "webhooks/delivery_store.h"
 
 namespace kl::http {
 
@@ -29,6 +32,10 @@ struct Services {
   Metrics* metrics = nullptr;  // set by the Server, which owns it
   storage::Backups* backups = nullptr;  // null: POST /v1/admin/backups answers 503
   BlockingWork* blocking = nullptr;  // disk-bound work off the reactor threads (null: inline)
+  projections::WebhookReads* webhooks = nullptr;
+  webhooks::DeliveryStore* deliveries = nullptr;
+  const WebhookSecrets* webhook_secrets = nullptr;  // null: webhooks cannot be created (503)
+  bool webhook_allow_insecure = false;
   bool ready = false;
 };
 

@@ -5,11 +5,12 @@
 #include "domain/crypto.h"
 #include "domain/key_warnings.h"
 #include "projections/state_codec.h"
+#include "projections/webhook_projection.h"
 
 namespace kl::projections {
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf, kKeyWarnCf};
+  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf, kWebhooksCf, kKeyWarnCf};
   return kCfs;
 }
 
@@ -71,7 +72,8 @@ Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cac
       idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)),
       meta_(db->cf(kProjMetaCf)),
-      warn_(db->cf(kKeyWarnCf)) {}
+      warn_(db->cf(kKeyWarnCf)),
+      webhooks_(db->cf(kWebhooksCf)) {}
 
 Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
   rocksdb::ReadOptions ro;
@@ -117,6 +119,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     }
     EvolveOrg(org, e);
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+    if (Status s = FoldWebhook(*db_, webhooks_, e, batch); !s.ok()) return s;
   }
   batch.Put(meta_, "checkpoint", storage::EncodeBE64(e.seq));
   batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));
@@ -176,6 +179,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   if (Checkpoint() != 0) return Status(Code::kInternal, "rebuild needs empty projections");
   std::unordered_map<std::string, std::optional<KeyState>> keys;
   std::unordered_map<std::string, std::optional<OrgState>> orgs;
+  std::unordered_map<std::string, std::optional<WebhookState>> webhooks;
   rocksdb::WriteBatch batch;
   auto write = [&](bool last) -> Status {
     if (batch.Count() == 0) return Status::Ok();
@@ -200,6 +204,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
         }
       } else {
         EvolveOrg(orgs[e.org_id], e);
+        FoldWebhookInMemory(webhooks, e);
       }
     }
     folded += chunk.size();
@@ -222,6 +227,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   }
   for (const auto& [id, org] : orgs)
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+  WriteWebhooks(webhooks, webhooks_, batch);
   if (folded > 0) {
     batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));
     batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));

@@ -25,8 +25,9 @@ inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> B
 inline constexpr const char* kKeyWarnCf = "p_key_warn";    // BE64(next warning due) key_id -> ""
 
 // What the projections hold for a given log. Bumped when that changes (2: the warning
-// bookkeeping in key states and p_key_warn), so that `serve` rebuilds projections written by an
-// older version from the log instead of serving (and `verify` flagging) a stale fold.
+// bookkeeping in key states and p_key_warn, and the webhooks projection), so that `serve`
+// rebuilds projections written by an older version from the log instead of serving (and
+// `verify` flagging) a stale fold.
 inline constexpr uint64_t kProjectionFormat = 2;
 // False when the database holds projections (a checkpoint) of another format.
 bool ProjectionFormatIsCurrent(const storage::Database& db);
@@ -68,6 +69,7 @@ class Projector final : public storage::BatchFolder {
   rocksdb::ColumnFamilyHandle* orgs_;
   rocksdb::ColumnFamilyHandle* meta_;
   rocksdb::ColumnFamilyHandle* warn_;
+  rocksdb::ColumnFamilyHandle* webhooks_;
 };
 
 std::string ExpiryKey(Millis expires_at, const std::string& key_id);

@@ -57,7 +57,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   db->cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db->cf_options_.paranoid_file_checks = true;
 
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kLogCf, kStreamsCf, kOrgHeadsCf, kMetaCf};
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kLogCf, kStreamsCf, kOrgHeadsCf, kMetaCf, kCursorsCf};
   names.insert(names.end(), extra_cfs.begin(), extra_cfs.end());
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const auto& n : names) descs.emplace_back(n, db->cf_options_);

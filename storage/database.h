@@ -19,6 +19,9 @@ inline constexpr const char* kLogCf = "log";          // BE64(seq) -> Cap'n Prot
 inline constexpr const char* kStreamsCf = "streams";  // stream '\0' BE64(version) -> BE64(seq)
 inline constexpr const char* kOrgHeadsCf = "org_heads";  // org_id -> last org_hash (32 bytes)
 inline constexpr const char* kMetaCf = "meta";        // small named values (checkpoints)
+// Positions of the log's outbound consumers (webhook deliveries): not a projection, so replay
+// keeps them and a rebuilt read model does not resend history.
+inline constexpr const char* kCursorsCf = "cursors";
 
 class Database {
  public:

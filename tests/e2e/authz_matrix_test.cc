@@ -40,6 +40,10 @@ TEST_CASE("authorization matrix", "[e2e][security]") {
     return m;
   };
   std::string key_path = "/v1/orgs/acme/api-keys/" + sample.id;
+  json hook_body = {{"url", "https://siem.example/hook"}, {"event_types", {"*"}}};
+  auto hook = admin->Post("/v1/orgs/acme/webhooks", hook_body);
+  REQUIRE(hook.status == 201);
+  std::string hook_path = "/v1/orgs/acme/webhooks/" + hook.Json()["webhook"]["id"].get<std::string>();
   std::vector<Cell> cells = {
       {"GET", "/healthz", nullptr, {{"none", 200}, {"bad", 200}, {"admin", 200}}},
       {"GET", "/v1/ledger/public-key", nullptr, {{"none", 200}, {"full", 200}}},
@@ -65,6 +69,14 @@ TEST_CASE("authorization matrix", "[e2e][security]") {
       {"GET", "/v1/ledger/head", nullptr, refused({{"admin", 200}, {"full", 200}, {"read_only", 200}, {"validator", 403}})},
       {"POST", "/v1/exports", json{{"org_id", "acme"}},
        refused({{"admin", 201}, {"full", 201}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
+      {"POST", "/v1/orgs/acme/webhooks", hook_body,
+       refused({{"admin", 201}, {"full", 201}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
+      {"GET", "/v1/orgs/acme/webhooks", nullptr,
+       refused({{"admin", 200}, {"full", 200}, {"read_only", 200}, {"other", 403}, {"validator", 403}})},
+      {"GET", hook_path, nullptr,
+       refused({{"admin", 200}, {"full", 200}, {"read_only", 200}, {"other", 403}, {"validator", 403}})},
+      {"PATCH", hook_path, json{{"status", "active"}},
+       refused({{"admin", 200}, {"full", 200}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
       {"POST", "/v1/admin/backups", json::object(),
        refused({{"admin", 201}, {"full", 403}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
       {"POST", "/v1/leaks", json::array(),
@@ -93,5 +105,10 @@ TEST_CASE("authorization matrix", "[e2e][security]") {
     auto revoke = c.Send("DELETE", path);
     INFO("revoke as " << who << ": " << revoke.body);
     CHECK(revoke.status == (may ? 200 : want));
+    auto made = admin->Post("/v1/orgs/acme/webhooks", hook_body);
+    REQUIRE(made.status == 201);
+    auto unhook = c.Send("DELETE", "/v1/orgs/acme/webhooks/" + made.Json()["webhook"]["id"].get<std::string>());
+    INFO("delete webhook as " << who << ": " << unhook.body);
+    CHECK(unhook.status == (may ? 200 : want));
   }
 }

@@ -303,7 +303,7 @@ def concrete(template, ids):
         if seg == "{org}":
             seg = ids["org"]
         elif seg == "{id}":
-            seg = ids["export"] if segs[i - 1] == "exports" else ids["key"]
+            seg = {"exports": ids["export"], "webhooks": ids["webhook"]}.get(segs[i - 1], ids["key"])
         out.append(seg)
     return "/" + "/".join(out)
 
@@ -479,6 +479,29 @@ def scenario(c):
     c.call("GET", f"/v1/exports/{org_export['id']}", 403, token=validator)
     c.call("GET", f"/v1/exports/{org_export['id']}/file", 403, token=validator)
 
+    # ---- webhooks (delivery itself is tested end to end: tests/e2e/webhooks_test.cc)
+    hooks = "/v1/orgs/acme/webhooks"
+    hook_body = {"url": "https://siem.example/keyledger", "event_types": ["KeyRevoked"], "description": "SIEM"}
+    hook = c.call("POST", hooks, 201, body=hook_body).json()["webhook"]
+    spare = c.call("POST", hooks, 201, body={"url": "https://b.example/h", "event_types": ["*"]}).json()["webhook"]
+    c.call("POST", hooks, 400, body={"url": "http://siem.example/", "event_types": ["*"]})
+    c.call("POST", hooks, 400, body={"url": "https://siem.example/", "event_types": ["NoSuchEvent"]})
+    c.call("POST", "/v1/orgs/no-such-org/webhooks", 404, body=hook_body)
+    c.call("POST", hooks, 403, body=hook_body, token=validator)
+    c.call("GET", hooks, 200)
+    c.call("GET", hooks, 403, token=validator)
+    c.call("GET", "/v1/orgs/no-such-org/webhooks", 404)
+    c.call("GET", f"{hooks}/{hook['id']}", 200)
+    c.call("GET", f"{hooks}/whk_nope", 404)
+    c.call("PATCH", f"{hooks}/{hook['id']}", 200, body={"status": "disabled"})
+    c.call("PATCH", f"{hooks}/{hook['id']}", 200, body={"status": "active"})
+    c.call("PATCH", f"{hooks}/{hook['id']}", 400, body={"status": "paused"})
+    c.call("PATCH", f"{hooks}/whk_nope", 404, body={"status": "active"})
+    c.call("PATCH", f"{hooks}/{hook['id']}", 403, body={"status": "active"}, token=validator)
+    c.call("DELETE", f"{hooks}/{spare['id']}", 200)
+    c.call("DELETE", f"{hooks}/{spare['id']}", 404)
+    c.call("DELETE", f"{hooks}/{hook['id']}", 403, token=validator)
+
     # ---- backups (admin only)
     c.call("POST", "/v1/admin/backups", 201)
     c.call("POST", "/v1/admin/backups", 401, token=None)
@@ -496,7 +519,7 @@ def scenario(c):
     c.call("POST", "/v1/leaks", 403, body=[], token=manager["value"])
 
     # Sweeps over the document itself, so a newly documented operation is covered at once.
-    ids = {"org": "acme", "key": key_id, "export": org_export["id"]}
+    ids = {"org": "acme", "key": key_id, "export": org_export["id"], "webhook": hook["id"]}
     for template, method, op in c.spec.operations(skip):
         path = concrete(template, ids)
         if op.get("security", c.spec.doc.get("security")):
@@ -518,7 +541,7 @@ def scenario(c):
         after = page["next_after_seq"]
     want = {"OrgCreated", "OrgUpdated", "KeyCreated", "KeyUpdated", "KeyDisabled", "KeyEnabled",
             "KeyRotated", "KeyRevoked", "KeyUsed", "KeyUseRejected", "KeyExpired", "ExportCreated",
-            "KeyLeakReported"}
+            "KeyLeakReported", "WebhookCreated", "WebhookDisabled", "WebhookEnabled", "WebhookDeleted"}
     if want - seen:
         c.fail("event feed", f"never saw {sorted(want - seen)}")
     return skip

@@ -133,6 +133,7 @@ inline std::vector<Event> AllFixtures() {
                              std::string("SIEM"), std::string(64, 'c')},
               false),
       GlobalFixture(global_export),
+      Fixture(WebhookEnabled{"whk_01JDXK7Z8Q6N2V3W4X5Y6Z7A8G"}, false),
   };
 }
 

@@ -7,6 +7,8 @@
 #include "projections/digest.h"
 #include "projections/projector.h"
 #include "projections/read_model.h"
+#include "projections/webhook_projection.h"
+#include "domain/webhook.h"
 #include "storage/rocks_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -133,6 +135,34 @@ TEST_CASE("Rebuild (replay) leaves exactly the projections the incremental fold 
     }
     REQUIRE(s.log->AppendAndWait(events, true).status.ok());
   }
+  // Webhooks: one kept, one disabled and enabled again, one deleted.
+  projections::WebhookReads webhooks(s.db.get());
+  auto webhook_step = [&](auto decide) {
+    auto events = decide(*s.reads->GetOrg("acme"));
+    REQUIRE(events.ok());
+    REQUIRE(s.log->AppendAndWait(*events, true).status.ok());
+  };
+  std::vector<std::string> hook_ids;
+  for (int i = 0; i < 3; ++i) {
+    hook_ids.push_back("whk_0" + std::to_string(i));
+    CreateWebhookInput in{std::string("https://siem.example/") + std::to_string(i), std::vector<std::string>{"*"},
+                          std::nullopt};
+    webhook_step([&](const OrgState& org) {
+      return DecideCreateWebhook(org, i, in, {}, false, hook_ids.back(), std::string(64, 'a'), s.Ctx());
+    });
+  }
+  webhook_step([&](const OrgState& org) {
+    return DecideSetWebhookStatus(org, *webhooks.Get("acme", hook_ids[1]), std::string("disabled"), {}, "x", s.Ctx());
+  });
+  webhook_step([&](const OrgState& org) {
+    return DecideSetWebhookStatus(org, *webhooks.Get("acme", hook_ids[1]), std::string("active"), {}, "", s.Ctx());
+  });
+  webhook_step([&](const OrgState& org) { return DecideDeleteWebhook(org, *webhooks.Get("acme", hook_ids[2]), s.Ctx()); });
+  REQUIRE(webhooks.List("acme").size() == 2);
+  CHECK(webhooks.List("globex").empty());
+  CHECK(webhooks.All().size() == 2);
+  CHECK(webhooks.Get("acme", hook_ids[1])->status == "active");
+  CHECK_FALSE(webhooks.Get("acme", hook_ids[2]).has_value());
   std::string incremental = projections::ProjectionDigest(*s.db);
 
   REQUIRE(s.db->ResetColumnFamilies(projections::ColumnFamilies()).ok());
@@ -142,6 +172,7 @@ TEST_CASE("Rebuild (replay) leaves exactly the projections the incremental fold 
   CHECK(*folded == s.log->HeadSeq());
   CHECK(rebuilder.Checkpoint() == s.log->HeadSeq());
   CHECK(projections::ProjectionDigest(*s.db) == incremental);
+  CHECK(projections::WebhookReads(s.db.get()).List("acme").size() == 2);
   // And it refuses to run over projections that are not empty.
   CHECK_FALSE(rebuilder.Rebuild(*s.log).ok());
 }
