@@ -72,6 +72,13 @@ int RunServe(const ServeConfig& config) {
     spdlog::critical("{}", db.status().message());
     return 1;
   }
+  // Projections of an older format are dropped here and refolded from the log by CatchUp below.
+  if (auto dropped = projections::DropStaleProjections(**db); !dropped.ok()) {
+    spdlog::critical("refusing to start: {}", dropped.status().message());
+    return 1;
+  } else if (*dropped) {
+    spdlog::warn("projections were written in an older format: rebuilding them from the log");
+  }
   projections::UsageTracker usage;
   projections::StateCache cache(config.key_cache_size);
   projections::ReadModel reads(db->get(), &usage, &cache);

@@ -5,6 +5,7 @@
 
 #include "domain/command.h"
 #include "domain/key.h"
+#include "domain/key_warnings.h"
 #include "domain/ids.h"
 #include "domain/time.h"
 
@@ -164,9 +165,11 @@ size_t ExpirySweeper::SweepOnce() {
   using DueFn = std::vector<std::string> (projections::ReadModel::*)(Millis, size_t) const;
   using DecideFn = std::vector<Event> (*)(const KeyState&, const CommandContext&);
   const std::pair<DueFn, DecideFn> kinds[] = {{&projections::ReadModel::KeysDueToExpire, &DecideExpireKey},
-                                              {&projections::ReadModel::KeysDueToRefill, &DecideRefillCredits}};
+                                              {&projections::ReadModel::KeysDueToRefill, &DecideRefillCredits},
+                                              {&projections::ReadModel::KeysDueForWarning, &DecideKeyWarnings}};
   for (const auto& [due_fn, decide] : kinds) {
-    for (;;) {
+    // Bounded: a key that stays due without producing events (a lost race) waits for next period.
+    for (int round = 0; round < 64; ++round) {
       auto due = (reads_.*due_fn)(NowMillis(), 256);
       if (due.empty()) break;
       size_t before = appended;

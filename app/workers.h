@@ -36,7 +36,8 @@ class UsageFlusher {
 };
 
 // Appends KeyExpired (actor system) for active keys past expires_at, within `period` of it,
-// including keys that expired while the service was down.
+// including keys that expired while the service was down; also the due credit refills and the
+// derived warnings KeyExpiringSoon / KeyCreditsLow (domain/key_warnings.h).
 class ExpirySweeper {
  public:
   ExpirySweeper(storage::EventLog& log, const projections::ReadModel& reads, std::chrono::milliseconds period);

@@ -49,6 +49,9 @@ function summary(e) {
     case 'KeyUpdated': return `Updated ${Object.keys(d).join(', ')}`;
     case 'KeyDisabled': return d.reason ? `Disabled: ${d.reason}` : 'Disabled';
     case 'KeyEnabled': return 'Enabled';
+    case 'KeyLeakReported': return `Reported leaked${d.source ? ` (${d.source})` : ''}${d.url ? ` at ${d.url}` : ''}`;
+    case 'KeyExpiringSoon': return `Expires within ${d.window === '1d' ? '1 day' : '7 days'} (${d.expires_at})`;
+    case 'KeyCreditsLow': return `Credits low: ${d.remaining} left (warned at ${d.threshold})`;
     default: return '';
   }
 }

@@ -48,6 +48,7 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
     k.credits = c->credits;
     k.ratelimit = c->ratelimit;
     if (k.credits) k.credits_refilled_at = e.recorded_at;
+    k.credits_basis = k.credits ? k.credits->remaining : 0;
     k.created_seq = e.seq;
     state = std::move(k);
   }
@@ -67,6 +68,8 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
           if (d.credits) {
             k.credits = *d.credits;
             k.credits_refilled_at = *d.credits ? std::optional<Millis>(e.recorded_at) : std::nullopt;
+            k.credits_basis = *d.credits ? (*d.credits)->remaining : 0;
+            k.credits_low_warned = false;  // a new amount: its low mark may be warned again
           }
           if (d.ratelimit) k.ratelimit = *d.ratelimit;
           k.updated_at = e.recorded_at;
@@ -100,6 +103,13 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
         } else if constexpr (std::is_same_v<T, KeyCreditsRefilled>) {
           if (k.credits) k.credits->remaining = d.remaining;
           k.credits_refilled_at = e.recorded_at;
+          k.credits_basis = d.amount;
+          k.credits_low_warned = false;
+        } else if constexpr (std::is_same_v<T, KeyExpiringSoon>) {
+          k.expiry_warned_for = d.expires_at;
+          k.expiry_warned_window = d.window;
+        } else if constexpr (std::is_same_v<T, KeyCreditsLow>) {
+          k.credits_low_warned = true;
         }
       },
       e.data);

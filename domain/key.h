@@ -48,6 +48,11 @@ struct KeyState {
   std::optional<Credits> credits;
   std::optional<RateLimit> ratelimit;
   std::optional<Millis> credits_refilled_at;  // last time credits were set or refilled
+  // Derived warnings (SPEC §11, domain/key_warnings.h): what was already warned, so each fires once.
+  int64_t credits_basis = 0;        // what credits were last set to (create, PATCH) or refilled to
+  bool credits_low_warned = false;  // a KeyCreditsLow since then
+  std::optional<Millis> expiry_warned_for;          // the expires_at of the last KeyExpiringSoon
+  std::optional<std::string> expiry_warned_window;  // and its window, "7d" or "1d"
   uint64_t version = 0;
   uint64_t created_seq = 0;  // seq of KeyCreated: orders listings newest first
 

@@ -26,6 +26,12 @@ struct SecretParts {
 // Checks shape and checksum only (no store lookup): nullopt means MALFORMED.
 std::optional<SecretParts> ParseSecret(std::string_view value);
 
+// A regular expression (ECMAScript / RE2 / PCRE alike) that matches exactly the shape of a
+// secret: what a secret-scanning service is given to recognise keyledger keys (docs/api.md
+// quotes it). It cannot check the CRC, so scanners report candidates and POST /v1/leaks checks
+// the checksum. A deployment that only uses the default prefix may narrow [a-z]{2,8} to sk.
+inline constexpr const char* kSecretRegex = "[a-z]{2,8}_(?:live|test)_[0-9A-Za-z]{49}";
+
 std::string ObfuscateSecret(std::string_view prefix, std::string_view environment, std::string_view value);
 
 }  // namespace kl

@@ -17,6 +17,7 @@ void RegisterExportRoutes(Router& router, Services& services);
 void RegisterOpenApiRoutes(Router& router, Services& services);
 void RegisterConsoleRoutes(Router& router, Services& services);
 void RegisterBackupRoutes(Router& router, Services& services);
+void RegisterLeakRoutes(Router& router, Services& services);
 void RegisterWebhookRoutes(Router& router, Services& services);
 
 // The key folded from its own stream up to ?as_of / ?as_of_seq (nullopt: it did not exist yet).
@@ -35,6 +36,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterOpenApiRoutes(router, services);
   RegisterConsoleRoutes(router, services);
   RegisterBackupRoutes(router, services);
+  RegisterLeakRoutes(router, services);
   RegisterWebhookRoutes(router, services);
 }
 

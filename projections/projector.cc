@@ -7,13 +7,14 @@
 #include <unordered_map>
 
 #include "domain/crypto.h"
+#include "domain/key_warnings.h"
 #include "projections/state_codec.h"
 #include "projections/webhook_projection.h"
 
 namespace kl::projections {
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf, kWebhooksCf};
+  static const std::vector<std::string> kCfs = {kKeysCf, kKeysByHashCf, kKeysByOrgCf, kKeyExpiryCf, kKeyRefillCf, kIdempotencyCf, kOrgsCf, kProjMetaCf, kWebhooksCf, kKeyWarnCf};
   return kCfs;
 }
 
@@ -38,6 +39,9 @@ std::optional<Millis> PendingExpiry(const std::optional<KeyState>& k) {
 }
 std::optional<Millis> PendingRefill(const std::optional<KeyState>& k) {
   return k ? NextCreditRefill(*k) : std::nullopt;
+}
+std::optional<Millis> PendingWarning(const std::optional<KeyState>& k) {
+  return k ? NextWarningDue(*k) : std::nullopt;
 }
 
 // What a KeyCreated adds besides the key's state: the lookups by secret hash and by org, and the
@@ -129,6 +133,7 @@ Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cac
       idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)),
       meta_(db->cf(kProjMetaCf)),
+      warn_(db->cf(kKeyWarnCf)),
       webhooks_(db->cf(kWebhooksCf)) {}
 
 Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
@@ -144,9 +149,11 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       return storage::FromRocks(s, "read key projection");
     }
     bool created = std::holds_alternative<KeyCreated>(e.data);
-    std::optional<Millis> expiry_before = PendingExpiry(key), refill_before = PendingRefill(key);
+    std::optional<Millis> expiry_before = PendingExpiry(key), refill_before = PendingRefill(key),
+                          warn_before = PendingWarning(key);
     EvolveKey(key, e);
-    std::optional<Millis> expiry_after = PendingExpiry(key), refill_after = PendingRefill(key);
+    std::optional<Millis> expiry_after = PendingExpiry(key), refill_after = PendingRefill(key),
+                          warn_after = PendingWarning(key);
     // Time-ordered work indexes (same key layout): what the sweeper must visit, and when.
     auto reindex = [&](rocksdb::ColumnFamilyHandle* cf, std::optional<Millis> before, std::optional<Millis> after) {
       if (before == after) return;
@@ -155,6 +162,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     };
     reindex(expiry_, expiry_before, expiry_after);
     reindex(refill_, refill_before, refill_after);
+    reindex(warn_, warn_before, warn_after);
     if (key) {
       batch.Put(keys_, key->id, EncodeKey(*key));
       if (created) {
@@ -175,6 +183,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     if (Status s = FoldWebhook(*db_, webhooks_, e, batch); !s.ok()) return s;
   }
   batch.Put(meta_, "checkpoint", storage::EncodeBE64(e.seq));
+  batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));
   return Status::Ok();
 }
 
@@ -184,6 +193,20 @@ void Projector::Committed(const std::vector<const Event*>& events) {
     if (usage_) usage_->OnCommitted(*e);
   }
   if (index_) index_->ApplyCommitted(events);
+}
+
+bool ProjectionFormatIsCurrent(const storage::Database& db) {
+  std::string v;
+  auto* meta = db.cf(kProjMetaCf);
+  if (!db.db()->Get(rocksdb::ReadOptions(), meta, "checkpoint", &v).ok()) return true;  // nothing folded yet
+  if (!db.db()->Get(rocksdb::ReadOptions(), meta, "format", &v).ok()) return false;     // before formats
+  return v.size() == 8 && storage::DecodeBE64(v) == kProjectionFormat;
+}
+
+Result<bool> DropStaleProjections(storage::Database& db) {
+  if (ProjectionFormatIsCurrent(db)) return false;
+  if (Status s = db.ResetColumnFamilies(ColumnFamilies()); !s.ok()) return s;
+  return true;
 }
 
 uint64_t Projector::Checkpoint() const {
@@ -262,6 +285,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
     batch.Put(keys_, key->id, EncodeKey(*key));
     if (auto at = PendingExpiry(key)) batch.Put(expiry_, ExpiryKey(*at, key->id), "");
     if (auto at = PendingRefill(key)) batch.Put(refill_, ExpiryKey(*at, key->id), "");
+    if (auto at = PendingWarning(key)) batch.Put(warn_, ExpiryKey(*at, key->id), "");
     if (batch.GetDataSize() > (16u << 20)) {
       if (Status s = write(false); !s.ok()) return s;
     }
@@ -269,7 +293,10 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   for (const auto& [id, org] : orgs)
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
   WriteWebhooks(webhooks, webhooks_, batch);
-  if (folded > 0) batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));
+  if (folded > 0) {
+    batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));
+    batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));
+  }
   if (Status s = write(true); !s.ok()) return s;
   return folded;
 }

@@ -21,7 +21,19 @@ inline constexpr const char* kKeyExpiryCf = "p_key_exp";   // BE64(expires_at) k
 inline constexpr const char* kKeyRefillCf = "p_key_refill"; // BE64(next refill) key_id -> ""
 inline constexpr const char* kIdempotencyCf = "p_idem";   // sha256(org, Idempotency-Key) -> record
 inline constexpr const char* kOrgsCf = "p_orgs";            // org_id -> OrgState
-inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> BE64(seq)
+inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> BE64(seq), "format"
+inline constexpr const char* kKeyWarnCf = "p_key_warn";    // BE64(next warning due) key_id -> ""
+
+// What the projections hold for a given log. Bumped when that changes (2: the warning
+// bookkeeping in key states and p_key_warn, and the webhooks projection), so that `serve`
+// rebuilds projections written by an older version from the log instead of serving (and
+// `verify` flagging) a stale fold.
+inline constexpr uint64_t kProjectionFormat = 2;
+// False when the database holds projections (a checkpoint) of another format.
+bool ProjectionFormatIsCurrent(const storage::Database& db);
+// At start: drops projections of another format (true if it did), for CatchUp to refold from the
+// log. Nothing may hold column family handles of the projections across this call.
+Result<bool> DropStaleProjections(storage::Database& db);
 
 const std::vector<std::string>& ColumnFamilies();
 
@@ -56,6 +68,7 @@ class Projector final : public storage::BatchFolder {
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
   rocksdb::ColumnFamilyHandle* meta_;
+  rocksdb::ColumnFamilyHandle* warn_;
   rocksdb::ColumnFamilyHandle* webhooks_;
 };
 

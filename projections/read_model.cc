@@ -16,7 +16,8 @@ ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage, StateCach
       expiry_(db->cf(kKeyExpiryCf)),
       refill_(db->cf(kKeyRefillCf)),
       idempotency_(db->cf(kIdempotencyCf)),
-      orgs_(db->cf(kOrgsCf)) {}
+      orgs_(db->cf(kOrgsCf)),
+      warn_(db->cf(kKeyWarnCf)) {}
 
 std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
   rocksdb::PinnableSlice v;
@@ -142,6 +143,10 @@ std::vector<std::string> ReadModel::KeysDueToExpire(Millis now, size_t limit) co
 
 std::vector<std::string> ReadModel::KeysDueToRefill(Millis now, size_t limit) const {
   return DueBefore(db_->db(), refill_, now, limit);
+}
+
+std::vector<std::string> ReadModel::KeysDueForWarning(Millis now, size_t limit) const {
+  return DueBefore(db_->db(), warn_, now, limit);
 }
 
 Result<Page<OrgState>> ReadModel::ListOrgs(const std::optional<std::string>& cursor, size_t limit) const {

@@ -57,6 +57,8 @@ class ReadModel {
   std::vector<std::string> KeysDueToExpire(Millis now, size_t limit) const;
   // Keys whose credit refill is due at or before now.
   std::vector<std::string> KeysDueToRefill(Millis now, size_t limit) const;
+  // Keys with a derived warning (KeyExpiringSoon, KeyCreditsLow) due at or before now.
+  std::vector<std::string> KeysDueForWarning(Millis now, size_t limit) const;
   Result<Page<OrgState>> ListOrgs(const std::optional<std::string>& cursor, size_t limit) const;
 
  private:
@@ -70,6 +72,7 @@ class ReadModel {
   rocksdb::ColumnFamilyHandle* refill_;
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
+  rocksdb::ColumnFamilyHandle* warn_;
 };
 
 }  // namespace kl::projections

@@ -47,6 +47,11 @@ std::string EncodeKey(const KeyState& k) {
   PutOpt(j, "lui", k.last_used_ip);
   PutOpt(j, "luu", k.last_used_user_agent);
   PutOpt(j, "crat", k.credits_refilled_at);
+  // The warning bookkeeping only when set: a state without warnings encodes as before it existed.
+  if (k.credits_basis != 0) j["crb"] = k.credits_basis;
+  if (k.credits_low_warned) j["clw"] = true;
+  PutOpt(j, "ewf", k.expiry_warned_for);
+  PutOpt(j, "eww", k.expiry_warned_window);
   if (k.credits) j["cr"] = CreditsJson(*k.credits);
   if (k.ratelimit) j["rl"] = {{"limit", k.ratelimit->limit}, {"window_ms", k.ratelimit->window_ms}};
   auto bytes = json::to_msgpack(j);
@@ -89,6 +94,10 @@ std::optional<KeyState> DecodeKey(std::string_view bytes) {
     GetOpt(j, "lui", k.last_used_ip);
     GetOpt(j, "luu", k.last_used_user_agent);
     GetOpt(j, "crat", k.credits_refilled_at);
+    k.credits_basis = j.value("crb", int64_t{0});
+    k.credits_low_warned = j.value("clw", false);
+    GetOpt(j, "ewf", k.expiry_warned_for);
+    GetOpt(j, "eww", k.expiry_warned_window);
     if (j.contains("cr")) k.credits = CreditsFrom(j["cr"]);
     if (j.contains("rl")) k.ratelimit = RateLimit{j["rl"].at("limit"), j["rl"].at("window_ms")};
     return k;

@@ -22,6 +22,7 @@ TEST_CASE("authorization matrix", "[e2e][security]") {
   auto revoked = CreateKey(*admin, "acme", {{"permission_set", "full_access"}});
   REQUIRE(admin->Delete("/v1/orgs/acme/api-keys/" + revoked.id).status == 200);
   token["revoked"] = revoked.value;
+  token["reporter"] = CreateKey(*admin, "acme", {{"permissions", {"leaks:report"}}}).value;
   auto expired = CreateKey(*admin, "acme", {{"permission_set", "full_access"}, {"ttl_seconds", 1}});
   token["expired"] = expired.value;
   REQUIRE(WaitFor([&] { return Validate(*admin, expired.value)["code"] == "EXPIRED"; }, std::chrono::seconds(5)));
@@ -78,6 +79,9 @@ TEST_CASE("authorization matrix", "[e2e][security]") {
        refused({{"admin", 200}, {"full", 200}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
       {"POST", "/v1/admin/backups", json::object(),
        refused({{"admin", 201}, {"full", 403}, {"other", 403}, {"read_only", 403}, {"validator", 403}})},
+      {"POST", "/v1/leaks", json::array(),
+       refused({{"admin", 200}, {"reporter", 200}, {"full", 403}, {"other", 403}, {"read_only", 403},
+                {"validator", 403}})},
   };
   for (const auto& cell : cells) {
     for (const auto& [who, status] : cell.expect) {

@@ -36,6 +36,13 @@ TEST_CASE("--log-format json: one object per line, an access line per request, n
     Client(server.Url(), key.value + "x").Get("/v1/orgs");
     Client(server.Url(), mgmt.value).Send("GET", "/v1/orgs/acme/api-keys", "", {"X-Request-Id: " + request_id});
     admin->Delete("/v1/orgs/acme/api-keys/" + key.id);
+    // A leak report carries full secrets in its body: neither they nor their hashes are logged.
+    auto leaked = CreateKey(*admin, "acme");
+    secrets.push_back(leaked.value);
+    json report = json::array();
+    report.push_back({{"token", leaked.value}, {"type", "t"}, {"url", "https://example.com/x"}, {"source", "s"}});
+    report.push_back({{"token", leaked.value + "x"}, {"type", "t"}, {"url", "https://example.com/y"}, {"source", "s"}});
+    REQUIRE(admin->Post("/v1/leaks", report).status == 200);
     REQUIRE(server.Stop() == 0);
     for (const auto& s : secrets) REQUIRE(Sha256Hex(s).size() == 64);
 

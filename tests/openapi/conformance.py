@@ -507,6 +507,17 @@ def scenario(c):
     c.call("POST", "/v1/admin/backups", 401, token=None)
     c.call("POST", "/v1/admin/backups", 403, token=manager["value"])
 
+    # ---- leaked-key reports (admin, or a custom key that lists leaks:report)
+    reporter = c.call("POST", keys, 201, body={"name": "scanner", "permissions": ["leaks:report"]}).json()["value"]
+    victim = c.call("POST", keys, 201, body={"name": "victim"}).json()["value"]
+    c.call("POST", "/v1/leaks", 200, token=reporter, body=[
+        {"token": victim, "type": "keyledger_api_key", "url": "https://example.com/leak", "source": "content"},
+        {"token": "sk_live_notakey", "type": "keyledger_api_key", "url": "https://example.com/x", "source": "commit"}])
+    c.call("POST", "/v1/leaks", 200, body=[{"token": victim}])  # already revoked: recorded again
+    c.call("POST", "/v1/leaks", 400, body={"token": victim})
+    c.call("POST", "/v1/leaks", 400, body=[{"type": "no token"}])
+    c.call("POST", "/v1/leaks", 403, body=[], token=manager["value"])
+
     # Sweeps over the document itself, so a newly documented operation is covered at once.
     ids = {"org": "acme", "key": key_id, "export": org_export["id"], "webhook": hook["id"]}
     for template, method, op in c.spec.operations(skip):
@@ -530,7 +541,7 @@ def scenario(c):
         after = page["next_after_seq"]
     want = {"OrgCreated", "OrgUpdated", "KeyCreated", "KeyUpdated", "KeyDisabled", "KeyEnabled",
             "KeyRotated", "KeyRevoked", "KeyUsed", "KeyUseRejected", "KeyExpired", "ExportCreated",
-            "WebhookCreated", "WebhookDisabled", "WebhookEnabled", "WebhookDeleted"}
+            "KeyLeakReported", "WebhookCreated", "WebhookDisabled", "WebhookEnabled", "WebhookDeleted"}
     if want - seen:
         c.fail("event feed", f"never saw {sorted(want - seen)}")
     return skip
