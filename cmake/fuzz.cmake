@@ -24,6 +24,7 @@ endforeach()
 # simpler), except where KL_FUZZ_LINK_<executable> names a lower layer: export_verify needs only the
 # exports layer, and building it alone skips the http layer's compile time.
 set(KL_FUZZ_LINK_export_verify_fuzz kl_exports)
+set(KL_FUZZ_LINK_webhook_url_fuzz kl_domain)
 file(GLOB KL_FUZZ_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/*_fuzz.cc)
 set(KL_FUZZ_TARGETS "")
 foreach(src ${KL_FUZZ_SRCS})

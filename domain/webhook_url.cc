@@ -60,6 +60,13 @@ std::optional<WebhookUrl> ParseWebhookUrl(std::string_view url) {
     if (!std::all_of(out.host.begin(), out.host.end(), IsHostChar)) return std::nullopt;
     if (out.host.front() == '.' || out.host.front() == '-' || out.host.find("..") != std::string::npos)
       return std::nullopt;
+    // A name whose last label is numeric ("127.1", "2130706433", "0x7f.1") is no DNS name (no
+    // top-level domain is numeric) but an IPv4 address in a legacy form that resolvers accept:
+    // only the dotted quad is taken, so the address policy below always sees the real address.
+    std::string last = out.host.substr(out.host.find_last_of('.') == std::string::npos ? 0 : out.host.find_last_of('.') + 1);
+    bool numeric = !last.empty() && (std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+                                     last.rfind("0x", 0) == 0);
+    if (numeric && !ParseIp(out.host)) return std::nullopt;
   }
   if (!port.empty()) {
     if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))

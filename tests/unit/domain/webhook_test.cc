@@ -43,7 +43,8 @@ TEST_CASE("webhook URLs: https anywhere public; http and private addresses only 
                                 "https://user:pw@siem.example/", "https://siem.example/#frag", "https://a b/",
                                 "https://siem.example:0/", "https://siem.example:70000/", "https://siem.example:/",
                                 "https://[::1/", "https://[zz]/", "https://-bad.example/", "https://a..b/",
-                                "https://siem.example\r\n/x", "https://siem.example\\@evil/"}) {
+                                "https://siem.example\r\n/x", "https://siem.example\\@evil/", "https://127.1/",
+                                "https://2130706433/", "https://0x7f.0.0.1/", "https://0x7f000001/", "https://10.1/"}) {
     INFO(malformed);
     CHECK_FALSE(ParseWebhookUrl(malformed).has_value());
     CHECK_FALSE(CheckWebhookUrl(malformed, true).empty());
