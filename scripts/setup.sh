@@ -9,8 +9,8 @@ PKGS=(build-essential cmake pkg-config
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get -o Acquire::Retries=5 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Further set-up steps of optional parts (browser tests, fuzzing, packaging), one file each.
 for step in scripts/setup.d/*.sh; do

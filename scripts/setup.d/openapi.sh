@@ -8,8 +8,8 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()
 for p in python3-yaml python3-jsonschema; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get -o Acquire::Retries=5 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "setup.d/openapi.sh: npm is not installed; the OpenAPI lint test needs node and npm" >&2
@@ -19,5 +19,5 @@ fi
 lock=tests/openapi/package-lock.json
 stamp=tests/openapi/node_modules/.package-lock.json
 if [ ! -x tests/openapi/node_modules/.bin/redocly ] || [ "$lock" -nt "$stamp" ]; then
-  (cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error)
+  bash scripts/npm_ci.sh tests/openapi
 fi
