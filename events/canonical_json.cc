@@ -143,6 +143,25 @@ void Write(const json& v, std::string& out) {
         const std::string* name;
         const json* value;
       };
+      // Names that are all ASCII already sit in UTF-16 order in nlohmann's byte-ordered map
+      // (event names always are): write them in place, with no sort and no UTF-16 copies.
+      bool ascii_names = true;
+      for (auto it = v.begin(); ascii_names && it != v.end(); ++it)
+        for (char c : it.key())
+          if (static_cast<unsigned char>(c) >= 0x80) ascii_names = false;
+      if (ascii_names) {
+        out.push_back('{');
+        bool first = true;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          if (!first) out.push_back(',');
+          first = false;
+          String(it.key(), out);
+          out.push_back(':');
+          Write(it.value(), out);
+        }
+        out.push_back('}');
+        break;
+      }
       std::vector<Member> members;
       members.reserve(v.size());
       for (auto it = v.begin(); it != v.end(); ++it) members.push_back({Utf16(it.key()), &it.key(), &it.value()});

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 PKGS=(build-essential cmake pkg-config
       libpistache-dev librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev
-      nlohmann-json3-dev libcli11-dev zlib1g-dev catch2 libcurl4-openssl-dev curl openssl python3)
+      nlohmann-json3-dev libcli11-dev zlib1g-dev libjemalloc-dev catch2 libcurl4-openssl-dev curl openssl python3)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

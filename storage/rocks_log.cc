@@ -1,6 +1,7 @@
 #include "storage/rocks_log.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <spdlog/spdlog.h>
@@ -57,6 +58,7 @@ void RocksLog::Stop() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  completions_.Stop();  // every append the writer took is answered
   {
     std::lock_guard lock(waiters_mu_);
     timer_stopping_ = true;
@@ -132,13 +134,12 @@ bool RocksLog::Writable() {
 
 void RocksLog::WriteGroup(std::deque<Pending>& group) {
   if (!Writable()) {
-    for (Pending& p : group) {
-      try {
-        p.done(AppendResult{Status(Code::kUnavailable, "the change could not be made durable; retry later"), {}});
-      } catch (const std::exception& ex) {
-        spdlog::error("append callback threw: {}", ex.what());
-      }
-    }
+    std::vector<Completions::Task> answers;
+    for (Pending& p : group)
+      answers.push_back([done = std::move(p.done)] {
+        done(AppendResult{Status(Code::kUnavailable, "the change could not be made durable; retry later"), {}});
+      });
+    completions_.Post(std::move(answers));
     return;
   }
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
@@ -186,8 +187,10 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
       outcome[i] = Status(Code::kConflict, "the resource was changed by a concurrent request; retry");
       continue;
     }
-    auto saved_versions = versions;
-    auto saved_org_heads = org_heads;
+    // What this append changes in the group's overlays, to undo it if its fold fails. (Copying
+    // the overlays instead made every group quadratic in its size.)
+    std::vector<std::pair<std::string, std::optional<uint64_t>>> undo_versions;
+    std::vector<std::pair<std::string, std::optional<Hash32>>> undo_org_heads;
     uint64_t saved_seq = seq;
     Hash32 saved_hash = hash;
     batch.SetSavePoint();
@@ -198,8 +201,16 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
       Hash32 org_prev = org_head_of(e.org_id);
       events::Seal(e, hash, org_prev);
       hash = e.hash;
-      org_heads[e.org_id] = e.org_hash;
-      versions[e.Stream()] = e.stream_version;
+      {
+        auto [it, fresh] = org_heads.try_emplace(e.org_id, e.org_hash);
+        undo_org_heads.emplace_back(e.org_id, fresh ? std::nullopt : std::optional<Hash32>(it->second));
+        it->second = e.org_hash;
+      }
+      {
+        auto [it, fresh] = versions.try_emplace(e.Stream(), e.stream_version);
+        undo_versions.emplace_back(it->first, fresh ? std::nullopt : std::optional<uint64_t>(it->second));
+        it->second = e.stream_version;
+      }
       batch.Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
       batch.Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
       batch.Put(org_heads_cf_, e.org_id, std::string(reinterpret_cast<const char*>(e.org_hash.data()), 32));
@@ -210,8 +221,12 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     }
     if (!st.ok()) {
       batch.RollbackToSavePoint();
-      versions = std::move(saved_versions);
-      org_heads = std::move(saved_org_heads);
+      for (auto u = undo_versions.rbegin(); u != undo_versions.rend(); ++u)
+        if (u->second) versions[u->first] = *u->second;
+        else versions.erase(u->first);
+      for (auto u = undo_org_heads.rbegin(); u != undo_org_heads.rend(); ++u)
+        if (u->second) org_heads[u->first] = *u->second;
+        else org_heads.erase(u->first);
       seq = saved_seq;
       hash = saved_hash;
       spdlog::error("fold failed, append refused: {}", st.message());
@@ -262,16 +277,17 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
       folder_->Committed(committed);
     }
   }
+  // Answered on the completions thread, in commit order: the writer goes on to the next group.
+  // Reads already see this group (Committed above) by the time any caller hears of it.
+  std::vector<Completions::Task> answers;
+  answers.reserve(group.size());
   for (size_t i = 0; i < group.size(); ++i) {
     AppendResult r;
     r.status = outcome[i].ok() ? write_status : outcome[i];
     if (r.status.ok()) r.events = std::move(group[i].events);
-    try {
-      group[i].done(std::move(r));
-    } catch (const std::exception& ex) {
-      spdlog::error("append callback threw: {}", ex.what());
-    }
+    answers.push_back([done = std::move(group[i].done), r = std::move(r)]() mutable { done(std::move(r)); });
   }
+  completions_.Post(std::move(answers));
   if (accepted > 0 && write_status.ok()) FireWaiters(seq);
 }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "storage/batch_folder.h"
+#include "storage/completions.h"
 #include "storage/database.h"
 #include "storage/event_log.h"
 
@@ -76,6 +77,8 @@ class RocksLog final : public EventLog {
   Hash32 head_hash_{};
   Millis head_recorded_at_ = 0;
   LogStats stats_;
+
+  Completions completions_;  // answers appends off the writer thread
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

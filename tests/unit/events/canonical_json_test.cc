@@ -147,3 +147,11 @@ TEST_CASE("what RFC 8785 cannot express is refused", "[events][jcs]") {
   CHECK_THROWS_AS(Canonicalize(json{{"bad \xc0\x80", 1}}), std::domain_error);
   CHECK_THROWS_AS(Canonicalize(json::binary({1, 2})), std::domain_error);
 }
+
+TEST_CASE("ASCII property names sort by code unit: digits, upper case, '_', lower case", "[events][jcs]") {
+  // The all-ASCII fast path must give the order the UTF-16 sort gives.
+  CHECK(Canonicalize(json::parse(R"({"b":1,"B":2,"_":3,"a":4,"1":5,"a_b":6,"aB":7,"":8})")) ==
+        R"({"":8,"1":5,"B":2,"_":3,"a":4,"aB":7,"a_b":6,"b":1})");
+  // A non-ASCII name anywhere in the object takes the general path, nested ASCII objects the fast one.
+  CHECK(Canonicalize(json::parse(R"({"\u00e9":{"z":1,"y":2},"e":0})")) == "{\"e\":0,\"\xc3\xa9\":{\"y\":2,\"z\":1}}");
+}

@@ -145,3 +145,63 @@ TEST_CASE("NotifyAfter fires on a new event and at the deadline", "[storage]") {
                      [&](uint64_t head) { timed_out.set_value(head); });
   CHECK(timed_out.get_future().get() == 1);
 }
+
+namespace {
+
+// Refuses to fold OrgUpdated{name: "refuse"}; holds the writer on OrgCreated "gate" until the
+// test opens it, so every append queued meanwhile lands in one group.
+class GatedRefusingFolder : public BatchFolder {
+ public:
+  std::promise<void> opened;
+  std::shared_future<void> gate = opened.get_future().share();
+  Status Fold(const Event& e, rocksdb::WriteBatchWithIndex&) override {
+    if (auto* c = std::get_if<OrgCreated>(&e.data); c && c->name == "Org gate") gate.wait();
+    if (auto* u = std::get_if<OrgUpdated>(&e.data); u && u->name == std::optional<std::string>("refuse"))
+      return Status(Code::kInternal, "refused");
+    return Status::Ok();
+  }
+};
+
+Event Rename(const std::string& org, uint64_t version, const std::string& name) {
+  CommandContext ctx{1700000000000, Actor{"admin", "admin"}, "req-1"};
+  return NewEvent(ctx, org, std::nullopt, version, OrgUpdated{name, {}});
+}
+
+}  // namespace
+
+TEST_CASE("a fold that fails undoes only its own append within a group", "[storage]") {
+  test::TempDir dir;
+  auto db = Database::Open(dir.path(), {});
+  REQUIRE(db.ok());
+  GatedRefusingFolder folder;
+  auto log = RocksLog::Open(db->get(), &folder);
+  REQUIRE(log.ok());
+  auto& l = **log;
+  std::vector<std::future<AppendResult>> results;
+  auto append = [&](std::vector<Event> events) {
+    auto done = std::make_shared<std::promise<AppendResult>>();
+    results.push_back(done->get_future());
+    l.Append(std::move(events), true, [done](AppendResult r) { done->set_value(std::move(r)); });
+  };
+  append({OrgEvent("gate", 1)});              // holds the writer
+  append({OrgEvent("acme", 1)});              // the group after it:
+  append({Rename("acme", 2, "refuse")});      //   refused: acme stays at version 1
+  append({Rename("acme", 2, "second")});      //   so this one fits
+  append({OrgEvent("beta", 1), Rename("beta", 2, "refuse")});  // refused: beta never existed
+  append({OrgEvent("beta", 1)});              //   so this one fits
+  folder.opened.set_value();
+  std::vector<Code> codes;
+  for (auto& r : results) codes.push_back(r.get().status.code());
+  CHECK(codes == std::vector<Code>{Code::kOk, Code::kOk, Code::kInternal, Code::kOk, Code::kInternal, Code::kOk});
+  std::vector<Event> all;
+  REQUIRE(l.Read(0, 100, &all).ok());
+  REQUIRE(all.size() == 4);
+  for (size_t i = 0; i < all.size(); ++i) {
+    CHECK(all[i].seq == i + 1);
+    CHECK(events::VerifySeal(all[i]));
+    if (i > 0) CHECK(all[i].prev_hash == all[i - 1].hash);
+  }
+  // The org chain of acme links its two events over the refused one.
+  CHECK(all[2].org_prev_hash == all[1].org_hash);
+  CHECK(all[3].stream_version == 1);
+}
