@@ -1,6 +1,7 @@
 #include "events/chain.h"
 
 #include "domain/crypto.h"
+#include "domain/time.h"
 #include "events/canonical_json.h"
 #include "events/json.h"
 
@@ -8,12 +9,54 @@ namespace kl::events {
 
 std::string CanonicalBytes(const Event& event) { return Canonicalize(ToJsonUnsealed(event)); }
 
-void Seal(Event& event, const Hash32& prev_hash, const Hash32& org_prev_hash) {
-  std::string c = CanonicalBytes(event);
+namespace {
+void SetHashes(Event& event, const std::string& c, const Hash32& prev_hash, const Hash32& org_prev_hash) {
   event.prev_hash = prev_hash;
   event.org_prev_hash = org_prev_hash;
   event.hash = Sha256Concat(prev_hash, c);
   event.org_hash = Sha256Concat(org_prev_hash, c);
+}
+}  // namespace
+
+void Seal(Event& event, const Hash32& prev_hash, const Hash32& org_prev_hash) {
+  SetHashes(event, CanonicalBytes(event), prev_hash, org_prev_hash);
+}
+
+CanonicalTemplate MakeCanonicalTemplate(const Event& event) {
+  // The top-level names are ASCII, so the object's own (byte-sorted) order is RFC 8785's, and
+  // "recorded_at" comes before "seq". Each member is canonicalised alone; the two open values
+  // end a part each.
+  nlohmann::json j = ToJsonUnsealed(event);
+  CanonicalTemplate t;
+  std::string* part = &t.before_recorded_at;
+  part->push_back('{');
+  bool first = true;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!first) part->push_back(',');
+    first = false;
+    *part += Canonicalize(nlohmann::json(it.key()));
+    part->push_back(':');
+    if (it.key() == "recorded_at") {
+      part = &t.before_seq;
+    } else if (it.key() == "seq") {
+      part = &t.after_seq;
+    } else {
+      *part += Canonicalize(it.value());
+    }
+  }
+  part->push_back('}');
+  return t;
+}
+
+void Seal(Event& event, const CanonicalTemplate& canonical, const Hash32& prev_hash, const Hash32& org_prev_hash) {
+  std::string c;
+  c.reserve(canonical.before_recorded_at.size() + canonical.before_seq.size() + canonical.after_seq.size() + 48);
+  c += canonical.before_recorded_at;
+  c += Canonicalize(nlohmann::json(FormatTime(event.recorded_at)));  // as ToJsonUnsealed renders it
+  c += canonical.before_seq;
+  c += Canonicalize(nlohmann::json(event.seq));
+  c += canonical.after_seq;
+  SetHashes(event, c, prev_hash, org_prev_hash);
 }
 
 bool VerifySeal(const Event& event) {

@@ -17,4 +17,17 @@ void Seal(Event& event, const Hash32& prev_hash, const Hash32& org_prev_hash);
 // Recomputes both hashes from the event's own prev fields; true when they match.
 bool VerifySeal(const Event& event);
 
+// C with the two fields the log's writer assigns (seq, recorded_at) left open. Rendering and
+// canonicalising an event is most of sealing it; a template lets that happen on the appending
+// thread, leaving the serial writer only the two values and the hashes.
+struct CanonicalTemplate {
+  std::string before_recorded_at;  // `{"actor":...,"recorded_at":`
+  std::string before_seq;          // `,"request_id":...,"seq":`
+  std::string after_seq;           // `,"stream_version":...}`
+};
+CanonicalTemplate MakeCanonicalTemplate(const Event& event);
+// The same as Seal(event, ...) for a template made from this event before seq and recorded_at
+// were set (nothing else may change in between).
+void Seal(Event& event, const CanonicalTemplate& canonical, const Hash32& prev_hash, const Hash32& org_prev_hash);
+
 }  // namespace kl::events

@@ -182,9 +182,12 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
     if (Status s = FoldWebhook(*db_, webhooks_, e, batch); !s.ok()) return s;
   }
-  batch.Put(meta_, "checkpoint", storage::EncodeBE64(e.seq));
-  batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));
   return Status::Ok();
+}
+
+void Projector::RecordCheckpoint(uint64_t seq, rocksdb::WriteBatchWithIndex& batch) {
+  batch.Put(meta_, "checkpoint", storage::EncodeBE64(seq));
+  batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));
 }
 
 void Projector::Committed(const std::vector<const Event*>& events) {
@@ -227,6 +230,7 @@ Result<uint64_t> Projector::CatchUp(const storage::EventLog& log, const std::fun
     for (const Event& e : chunk) {
       if (Status s = Fold(e, batch); !s.ok()) return s;
     }
+    RecordCheckpoint(chunk.back().seq, batch);
     rocksdb::WriteOptions wo;
     if (auto s = db_->db()->Write(wo, batch.GetWriteBatch()); !s.ok()) return storage::FromRocks(s, "catch up");
     folded += chunk.size();

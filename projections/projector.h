@@ -46,6 +46,7 @@ class Projector final : public storage::BatchFolder {
                      ValidationIndex* index = nullptr);
 
   Status Fold(const Event& event, rocksdb::WriteBatchWithIndex& batch) override;
+  void RecordCheckpoint(uint64_t seq, rocksdb::WriteBatchWithIndex& batch) override;
   void Committed(const std::vector<const Event*>& events) override;
   uint64_t Checkpoint() const;
   // Folds every event after the checkpoint, in batches. Returns events folded.

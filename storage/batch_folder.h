@@ -12,8 +12,12 @@ class BatchFolder {
  public:
   virtual ~BatchFolder() = default;
   // Folds one sealed event into `batch` (reads must see earlier writes of the same batch:
-  // use GetFromBatchAndDB). Also records the folder's checkpoint (event.seq) in the batch.
+  // use GetFromBatchAndDB).
   virtual Status Fold(const Event& event, rocksdb::WriteBatchWithIndex& batch) = 0;
+  // Records the folder's checkpoint in `batch`, once per batch, after its last Fold: `seq` is
+  // the last event the batch holds. (Once per event would put every group's checkpoint into
+  // the memtable as many times as it has events.)
+  virtual void RecordCheckpoint(uint64_t seq, rocksdb::WriteBatchWithIndex& batch) {}
   // Runs after the batch committed: the place to update in-memory caches.
   virtual void Committed(const std::vector<const Event*>& events) {}
 };

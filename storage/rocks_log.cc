@@ -68,10 +68,14 @@ void RocksLog::Stop() {
 }
 
 void RocksLog::Append(std::vector<Event> events, bool durable, AppendCallback done) {
+  // Rendered here, on the appender's thread: the writer only fills in seq and recorded_at.
+  std::vector<events::CanonicalTemplate> canonical;
+  canonical.reserve(events.size());
+  for (const Event& e : events) canonical.push_back(events::MakeCanonicalTemplate(e));
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back(Pending{std::move(events), durable, std::move(done)});
+      queue_.push_back(Pending{std::move(events), std::move(canonical), durable, std::move(done)});
       queue_cv_.notify_one();
       return;
     }
@@ -96,6 +100,11 @@ void RocksLog::WriterLoop() {
 }
 
 uint64_t RocksLog::LoadStreamVersion(const std::string& stream) const {
+  // Most streams the writer has not seen are new ones (a key being created). Versions start at 1
+  // and have no gaps, so a point lookup of version 1 (bloom filters, no iterator over every level)
+  // settles those; only a stream that exists needs the seek to its last version.
+  std::string first;
+  if (db_->db()->Get(rocksdb::ReadOptions(), streams_cf_, StreamKey(stream, 1), &first).IsNotFound()) return 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), streams_cf_));
   std::string probe = StreamKey(stream, UINT64_MAX);
   it->SeekForPrev(probe);
@@ -195,11 +204,12 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     Hash32 saved_hash = hash;
     batch.SetSavePoint();
     Status st;
-    for (Event& e : p.events) {
+    for (size_t k = 0; k < p.events.size(); ++k) {
+      Event& e = p.events[k];
       e.seq = ++seq;
       e.recorded_at = now;
       Hash32 org_prev = org_head_of(e.org_id);
-      events::Seal(e, hash, org_prev);
+      events::Seal(e, p.canonical[k], hash, org_prev);
       hash = e.hash;
       {
         auto [it, fresh] = org_heads.try_emplace(e.org_id, e.org_hash);
@@ -213,7 +223,6 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
       }
       batch.Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
       batch.Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
-      batch.Put(org_heads_cf_, e.org_id, std::string(reinterpret_cast<const char*>(e.org_hash.data()), 32));
       if (folder_) {
         st = folder_->Fold(e, batch);
         if (!st.ok()) break;
@@ -240,6 +249,10 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
 
   Status write_status;
   if (accepted > 0) {
+    // Once per group: each org's head after the group, and the folder's checkpoint.
+    for (const auto& [org, head] : org_heads)
+      batch.Put(org_heads_cf_, org, std::string(reinterpret_cast<const char*>(head.data()), head.size()));
+    if (folder_) folder_->RecordCheckpoint(seq, batch);
     rocksdb::WriteOptions wo;
     wo.sync = any_durable;
     rocksdb::Status s = db_->db()->Write(wo, batch.GetWriteBatch());

@@ -13,6 +13,7 @@
 #include "storage/batch_folder.h"
 #include "storage/completions.h"
 #include "storage/database.h"
+#include "events/chain.h"
 #include "storage/event_log.h"
 
 namespace kl::storage {
@@ -39,6 +40,7 @@ class RocksLog final : public EventLog {
  private:
   struct Pending {
     std::vector<Event> events;
+    std::vector<events::CanonicalTemplate> canonical;  // one per event, made by the appender
     bool durable;
     AppendCallback done;
   };

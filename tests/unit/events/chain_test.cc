@@ -114,3 +114,40 @@ TEST_CASE("sealing never throws, whatever bytes the event's text holds", "[event
   CHECK(std::get<KeyUseRejected>(back->data).ip == all_bytes);
   CHECK(events::VerifySeal(*back));
 }
+
+TEST_CASE("sealing from a canonical template gives the hashes sealing the event gives", "[events][chain]") {
+  // Metadata with names outside ASCII and text outside the BMP: the general sort path inside data.
+  KeyCreated odd;
+  odd.name = "\xf0\x9f\x98\x80 key";
+  odd.secret_hash_hex = std::string(64, 'c');
+  odd.obfuscated_value = "sk_\u2026abcd";
+  odd.metadata = nlohmann::json::parse(R"({"\u20ac":1,"\ud83d\ude00":2,"z":{"b":1,"a":[true,null]}})");
+  std::vector<Event> events = test::AllFixtures();
+  events.push_back(test::Fixture(odd));
+  events.push_back(test::GlobalFixture(odd));
+  // Values of the two open fields the template must render exactly as the full path does.
+  const std::vector<std::pair<uint64_t, Millis>> opens = {
+      {1, 0}, {42, 1795356360123}, {(1ull << 53), 253402300799999}, {(1ull << 53) + 3, 1}};
+  Hash32 prev{}, org_prev{};
+  prev[0] = 7;
+  org_prev[5] = 9;
+  for (const Event& fixture : events) {
+    Event unsealed = fixture;
+    unsealed.seq = 0;
+    unsealed.recorded_at = 0;
+    events::CanonicalTemplate t = events::MakeCanonicalTemplate(unsealed);
+    for (auto [seq, at] : opens) {
+      Event a = unsealed, b = unsealed;
+      a.seq = b.seq = seq;
+      a.recorded_at = b.recorded_at = at;
+      events::Seal(a, prev, org_prev);
+      events::Seal(b, t, prev, org_prev);
+      INFO(events::CanonicalBytes(a));
+      CHECK(b.hash == a.hash);
+      CHECK(b.org_hash == a.org_hash);
+      CHECK(b.prev_hash == prev);
+      CHECK(b.org_prev_hash == org_prev);
+      CHECK(events::VerifySeal(b));
+    }
+  }
+}
