@@ -94,7 +94,10 @@ int main(int argc, char** argv) {
       for (auto& e : made->events) EvolveKey(state, e), batch.push_back(std::move(e));
       keys.push_back(*state);
       live.push_back(keys.size() - 1);
-      if (argc == 5 && created % std::max<uint64_t>(1, want_keys / 4000) == 0) secrets[keys.size() - 1] = made->secret_value;
+      // Sampled keys must be able to stay active: with a step that is a multiple of 10, sampling
+      // created % step == 0 took only keys with a TTL, so a 1M-key sample came out empty.
+      if (argc == 5 && (created + 1) % std::max<uint64_t>(1, want_keys / 4000) == 0)
+        secrets[keys.size() - 1] = made->secret_value;
       ++created;
     } else if (!live.empty()) {
       size_t slot = rng() % live.size();
