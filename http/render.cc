@@ -268,6 +268,20 @@ json RenderOrg(const OrgState& o) {
               {"updated_at", FormatTime(o.updated_at)}};
 }
 
+std::string SerializeIssuedKey(const KeyState& k, const std::string& value, Millis now) {
+  JsonWriter w(2048);
+  WriterSink out(w);
+  w.StartObject();
+  w.PlainKey("api_key");
+  w.StartObject();
+  EmitKeyFields(out, k, now, nullptr);
+  w.EndObject();
+  w.PlainKey("value");
+  w.String(value);
+  w.EndObject();
+  return w.Take();
+}
+
 std::string SerializeValidation(const ValidationAnswer& a, Millis now) {
   JsonWriter w(2048);
   WriterSink out(w);

@@ -16,6 +16,9 @@ namespace kl::http {
 
 nlohmann::json RenderKey(const KeyState& key, Millis now);
 nlohmann::json RenderOrg(const OrgState& org);
+// The answer to a create or a rotation, {"api_key": <key>, "value": <the plaintext>},
+// serialized directly (the same bytes as dumping the DOM of RenderKey).
+std::string SerializeIssuedKey(const KeyState& key, const std::string& value, Millis now);
 
 // The POST /v1/validations answer, serialized directly. `key` and `usage` are set for VALID.
 struct ValidationAnswer {

@@ -157,7 +157,9 @@ void RegisterKeyRoutes(Router& router, Services& s) {
           if (!r.ok()) return respond(Fail(r.status(), *ctx));
           std::optional<KeyState> key;
           for (const Event& e : r.value()) EvolveKey(key, e);
-          Reply reply = Reply::Json(201, {{"api_key", RenderKey(*key, NowMillis())}, {"value", *secret}});
+          Reply reply;
+          reply.status = 201;
+          reply.body = SerializeIssuedKey(*key, *secret, NowMillis());
           reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
           respond(std::move(reply));
         });
@@ -280,7 +282,9 @@ void RegisterKeyRoutes(Router& router, Services& s) {
           if (!r.ok()) return respond(Fail(r.status(), *ctx));
           auto key = s.reads->GetKey(*r->front().key_id);
           if (!key) return respond(Fail(Status(Code::kInternal, "the new key is missing"), *ctx));
-          Reply reply = Reply::Json(201, {{"api_key", RenderKey(*key, NowMillis())}, {"value", *secret}});
+          Reply reply;
+          reply.status = 201;
+          reply.body = SerializeIssuedKey(*key, *secret, NowMillis());
           reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
           respond(std::move(reply));
         });

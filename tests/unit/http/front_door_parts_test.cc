@@ -239,3 +239,29 @@ TEST_CASE("validation answer: the per-key template gives the DOM rendering's key
   CHECK(parsed["valid"] == true);
   CHECK(parsed["code"] == "VALID");
 }
+
+TEST_CASE("issued key answer: the streamed bytes are the DOM rendering's bytes", "[http][front_door]") {
+  KeyState key;
+  key.id = "key_1";
+  key.org_id = "acme";
+  key.name = "name \"quoted\"\n\x01 \xe2\x82\xac";
+  key.description = "d";
+  key.prefix = "kl_live";
+  key.obfuscated_value = "kl_live_\xe2\x80\xa6" "abcd";
+  key.permissions = {"a:read", "b:write"};
+  key.metadata = {{"team", "x"}, {"n", 1.5}, {"list", {1, nullptr, "s"}}};
+  key.created_at = 1'700'000'000'000;
+  key.updated_at = 1'700'000'000'500;
+  key.expires_at = 1'800'000'000'000;
+  key.credits = Credits{7, CreditRefill{10, "daily"}};
+  key.ratelimit = RateLimit{5, 1000};
+  key.ip_allowlist = {"10.0.0.0/8"};
+  key.rotated_from = "key_0";
+  key.version = 1;
+  const std::string value = "kl_live_0123456789abcdefghijABCDEFGHIJ0123456789abcde";
+  for (Millis now : {Millis{1'750'000'000'000}, Millis{1'850'000'000'000}}) {
+    std::string expected = nlohmann::json{{"api_key", RenderKey(key, now)}, {"value", value}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    CHECK(SerializeIssuedKey(key, value, now) == expected);
+  }
+}
