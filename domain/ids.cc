@@ -8,35 +8,57 @@ namespace kl {
 
 static constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-std::string NewUlid(Millis now) {
-  // Monotonic within a millisecond: ids made in the same ms by this process sort in order.
-  static std::mutex mu;
-  static Millis last_ms = -1;
-  static uint8_t last_rand[10];
-  uint8_t rand[10];
-  {
-    std::lock_guard lock(mu);
-    if (now <= last_ms) {
-      now = last_ms;
-      std::copy(last_rand, last_rand + 10, rand);
+namespace {
+
+// ULIDs monotonic within a millisecond: each one after the first in a ms is the previous plus one.
+class UlidSequence {
+ public:
+  void Next(Millis now, char out[26]) {
+    uint8_t rand[10];
+    if (now <= last_ms_) {
+      now = last_ms_;
+      std::copy(last_rand_, last_rand_ + 10, rand);
       for (int i = 9; i >= 0; --i)
         if (++rand[i] != 0) break;
     } else {
       RandomBytes(rand, sizeof rand);
     }
-    last_ms = now;
-    std::copy(rand, rand + 10, last_rand);
+    last_ms_ = now;
+    std::copy(rand, rand + 10, last_rand_);
+    uint64_t t = static_cast<uint64_t>(now) & 0xFFFFFFFFFFFFull;
+    for (int i = 9; i >= 0; --i, t >>= 5) out[i] = kCrockford[t & 31];
+    // 80 random bits -> 16 chars of 5 bits.
+    int bit = 0;
+    for (int i = 0; i < 16; ++i) {
+      int v = 0;
+      for (int b = 0; b < 5; ++b, ++bit) v = (v << 1) | ((rand[bit / 8] >> (7 - bit % 8)) & 1);
+      out[10 + i] = kCrockford[v];
+    }
   }
+
+ private:
+  Millis last_ms_ = -1;
+  uint8_t last_rand_[10] = {};
+};
+
+}  // namespace
+
+std::string NewUlid(Millis now) {
+  // One sequence for the process: ids made in the same ms by this process sort in order.
+  static std::mutex mu;
+  static UlidSequence sequence;
   std::string out(26, '0');
-  uint64_t t = static_cast<uint64_t>(now) & 0xFFFFFFFFFFFFull;
-  for (int i = 9; i >= 0; --i, t >>= 5) out[i] = kCrockford[t & 31];
-  // 80 random bits -> 16 chars of 5 bits.
-  int bit = 0;
-  for (int i = 0; i < 16; ++i) {
-    int v = 0;
-    for (int b = 0; b < 5; ++b, ++bit) v = (v << 1) | ((rand[bit / 8] >> (7 - bit % 8)) & 1);
-    out[10 + i] = kCrockford[v];
-  }
+  std::lock_guard lock(mu);
+  sequence.Next(now, out.data());
+  return out;
+}
+
+std::string NewRequestId(Millis now) {
+  // Request ids need to be unique, not ordered across threads: a sequence per thread keeps the
+  // process-wide lock off every request (it was a contended lock on the validation path).
+  thread_local UlidSequence sequence;
+  std::string out = "req_" + std::string(26, '0');
+  sequence.Next(now, out.data() + 4);
   return out;
 }
 

@@ -288,7 +288,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
     ctx->body = std::move(conn->body);
     ctx->peer_ip = conn->peer_ip;
     auto client_id = ctx->HeaderView("x-request-id");
-    ctx->request_id = client_id && IsClientRequestId(*client_id) ? std::string(*client_id) : NewId("req", NowMillis());
+    ctx->request_id = client_id && IsClientRequestId(*client_id) ? std::string(*client_id) : NewRequestId(NowMillis());
     bool close_after = head.close;
     bool head_only = ctx->method == "HEAD";
 
@@ -421,7 +421,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
   // Answers with an error envelope and closes the connection.
   void Refuse(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, const Status& status) {
     try {
-      std::string id = NewId("req", NowMillis());
+      std::string id = NewRequestId(NowMillis());
       Reply reply = ErrorReply(status, id);
       LogAccess(AccessRecord{id, "-", "", reply.status, 0.0, "anonymous", "", conn->peer_ip});
       std::string bytes;

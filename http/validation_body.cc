@@ -83,9 +83,103 @@ class Reader final : public nlohmann::json_sax<json> {
   Field field_ = Field::kOther;
 };
 
+// A cursor over the body for ScanPlainValidationBody: every method fails (returns false) rather
+// than guess, which hands the body to the SAX reader.
+class PlainScanner {
+ public:
+  explicit PlainScanner(std::string_view body) : p_(body.data()), end_(body.data() + body.size()) {}
+
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  bool Eat(char c) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  bool AtEnd() {
+    SkipSpace();
+    return p_ == end_;
+  }
+  // A string of printable ASCII without escapes (what JSON needs no decoding for).
+  bool String(std::string_view* out) {
+    if (!Eat('"')) return false;
+    const char* start = p_;
+    while (p_ < end_ && *p_ != '"') {
+      unsigned char c = static_cast<unsigned char>(*p_);
+      if (c < 0x20 || c > 0x7e || c == '\\') return false;
+      ++p_;
+    }
+    if (p_ == end_) return false;
+    *out = std::string_view(start, static_cast<size_t>(p_ - start));
+    ++p_;
+    return true;
+  }
+  bool Null() {
+    SkipSpace();
+    if (end_ - p_ < 4 || std::string_view(p_, 4) != "null") return false;
+    p_ += 4;
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
 }  // namespace
 
+std::optional<ValidationBody> ScanPlainValidationBody(std::string_view body) {
+  ValidationBody out;
+  PlainScanner in(body);
+  if (!in.Eat('{')) return std::nullopt;
+  auto member = [&]() -> bool {
+    std::string_view name;
+    if (!in.String(&name) || !in.Eat(':')) return false;
+    if (name == "required_permissions") {
+      if (in.Null()) {
+        out.required_permissions.reset();
+        return true;
+      }
+      if (!in.Eat('[')) return false;
+      out.required_permissions.emplace();  // a repeated member replaces, as in the SAX reader
+      if (!in.Eat(']')) {
+        do {
+          std::string_view p;
+          if (!in.String(&p)) return false;
+          out.required_permissions->emplace_back(p);
+        } while (in.Eat(','));
+        if (!in.Eat(']')) return false;
+      }
+      return true;
+    }
+    std::optional<std::string>* slot = name == "value"        ? &out.value
+                                       : name == "ip"         ? &out.ip
+                                       : name == "user_agent" ? &out.user_agent
+                                                              : nullptr;
+    std::string_view text;
+    if (in.Null()) {
+      if (slot) slot->reset();
+    } else if (in.String(&text)) {
+      if (slot) slot->emplace(text);
+    } else {
+      return false;
+    }
+    return true;
+  };
+  if (!in.Eat('}')) {
+    do {
+      if (!member()) return std::nullopt;
+    } while (in.Eat(','));
+    if (!in.Eat('}')) return std::nullopt;
+  }
+  if (!in.AtEnd()) return std::nullopt;
+  return out;
+}
+
 std::optional<ValidationBody> ReadValidationBodyFast(std::string_view body) {
+  if (auto plain = ScanPlainValidationBody(body)) return plain;
   ValidationBody out;
   Reader reader(out);
   if (!json::sax_parse(body, &reader, json::input_format_t::json, /*strict=*/true)) return std::nullopt;

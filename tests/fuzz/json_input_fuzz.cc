@@ -27,6 +27,8 @@
 #include "events/codec.h"
 #include "events/json.h"
 #include "http/json_input.h"
+#include "http/validation_body.h"
+#include "tests/support/validation_body_oracle.h"
 
 using namespace kl;
 using nlohmann::json;
@@ -235,11 +237,25 @@ void FuzzValidation(const json& body) {
   (void)CheckKeyForUse(key, "active", kNow, required.value_or(std::vector<std::string>{}), addr);
 }
 
+// The validation route's plain scanner answers only what the DOM reads the same way.
+void CheckPlainValidationScan(const std::string& body, const Result<json>& parsed) {
+  auto plain = http::ScanPlainValidationBody(body);
+  if (!plain) return;
+  if (!parsed.ok()) {
+    if (parsed.status().code() == Code::kPayloadTooLarge) return;
+    Fail("ScanPlainValidationBody accepted a body the JSON parser refuses");
+  }
+  auto expected = kl::testing::ValidationBodyFromDom(*parsed);
+  if (!expected || !kl::testing::SameValidationBody(*plain, *expected))
+    Fail("ScanPlainValidationBody read a body differently from the DOM");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
   auto parsed = http::ParseJsonBody(body, std::string("application/json"), /*allow_empty=*/false);
+  CheckPlainValidationScan(body, parsed);
   if (!parsed.ok()) {
     Code c = parsed.status().code();
     if (c != Code::kMalformedJson && c != Code::kPayloadTooLarge) Fail("ParseJsonBody: unexpected refusal");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "domain/base62.h"
@@ -101,6 +102,25 @@ TEST_CASE("ULIDs: 26 Crockford chars, time-ordered, monotonic within a milliseco
   CHECK_FALSE(IsOrgSlug("-acme"));
   CHECK_FALSE(IsOrgSlug("ab"));
   CHECK_FALSE(IsOrgSlug("Acme"));
+}
+
+TEST_CASE("request ids: req_ + a ULID, unique across threads", "[domain]") {
+  std::vector<std::vector<std::string>> made(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : made)
+    threads.emplace_back([&ids] {
+      for (int i = 0; i < 2000; ++i) ids.push_back(NewRequestId(1'800'000'000'000 + i / 500));
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& ids : made) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      CHECK(IsId(ids[i], "req"));
+      if (i > 0) CHECK(ids[i] > ids[i - 1]);  // ordered within a thread
+      all.insert(ids[i]);
+    }
+  }
+  CHECK(all.size() == 8000);
 }
 
 TEST_CASE("RFC 3339: UTC with milliseconds out, any offset in", "[domain]") {

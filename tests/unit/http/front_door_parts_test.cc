@@ -10,6 +10,7 @@
 #include "http/request_head.h"
 #include "http/response_bytes.h"
 #include "http/validation_body.h"
+#include "tests/support/validation_body_oracle.h"
 
 using namespace kl;
 using namespace kl::http;
@@ -189,6 +190,65 @@ TEST_CASE("validation body: anything else goes to the DOM path", "[http][front_d
     INFO(body);
     CHECK_FALSE(ReadValidationBodyFast(body));
   }
+}
+
+TEST_CASE("validation body: the plain scanner answers as the DOM does, or declines", "[http][front_door]") {
+  const std::string bodies[] = {
+      R"({"value":"kl_live_abc"})",
+      " \t\r\n{ \"value\" : \"kl_x\" , \"ip\":\"10.0.0.1\" } \n",
+      R"({})",
+      R"({"value":"a","value":"b"})",
+      R"({"value":"a","value":null})",
+      R"({"required_permissions":[]})",
+      R"({"required_permissions":["a"],"required_permissions":["b","c"]})",
+      R"({"required_permissions":["a"],"required_permissions":null})",
+      R"({"value":"a","other":"x","more":null,"":"y"})",
+      R"x({"user_agent":"curl/8.0 (x86_64) ~!@#$%^&*()"})x",
+      R"({"value":"a",})",
+      R"({"value":"a",,"ip":"b"})",
+      R"({,"value":"a"})",
+      R"({"value":"a" "ip":"b"})",
+      R"({"required_permissions":["a",]})",
+      R"({"required_permissions":[,]})",
+      R"({"required_permissions":["a" "b"]})",
+      R"({"value":nul})",
+      R"({"value":nullx})",
+      R"({"value":"a"}})",
+      std::string("{\"value\":\"a\"}\0", 14),
+      R"({"value":"a\"b"})",
+      R"({"value":"a\u0041"})",
+      R"({"value":"\/"})",
+      "{\"value\":\"tab\there\"}",
+      "{\"value\":\"caf\xc3\xa9\"}",
+      R"({"value":true})",
+      R"({"value":"a","other":1})",
+      R"({"value":"a","other":{"x":1}})",
+      R"({"value":"a")",
+      R"({"value)",
+      R"()",
+      R"(null)",
+      R"(["value"])",
+  };
+  int accepted = 0;
+  for (const std::string& body : bodies) {
+    INFO(body);
+    auto plain = ScanPlainValidationBody(body);
+    auto dom = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!plain) {
+      // Declined: the full reader still reads it, exactly as before.
+      auto full = ReadValidationBodyFast(body);
+      auto expected = dom.is_discarded() ? std::nullopt : kl::testing::ValidationBodyFromDom(dom);
+      CHECK(full.has_value() <= expected.has_value());
+      if (full && expected) CHECK(kl::testing::SameValidationBody(*full, *expected));
+      continue;
+    }
+    ++accepted;
+    REQUIRE_FALSE(dom.is_discarded());
+    auto expected = kl::testing::ValidationBodyFromDom(dom);
+    REQUIRE(expected);
+    CHECK(kl::testing::SameValidationBody(*plain, *expected));
+  }
+  CHECK(accepted == 10);  // the first ten are plain; the rest are invalid or need the SAX reader
 }
 
 TEST_CASE("validation answer: the per-key template gives the DOM rendering's key", "[http][front_door]") {
