@@ -64,13 +64,17 @@ Hash32 Sha256Concat(const Hash32& prefix, std::string_view data) {
   return Digest({std::string_view(reinterpret_cast<const char*>(prefix.data()), prefix.size()), data});
 }
 
-std::string ToHex(const uint8_t* data, size_t n) {
+void ToHexTo(const uint8_t* data, size_t n, char* out) {
   static const char* kDigits = "0123456789abcdef";
-  std::string out(n * 2, '0');
   for (size_t i = 0; i < n; ++i) {
     out[2 * i] = kDigits[data[i] >> 4];
     out[2 * i + 1] = kDigits[data[i] & 0xf];
   }
+}
+
+std::string ToHex(const uint8_t* data, size_t n) {
+  std::string out(n * 2, '0');
+  ToHexTo(data, n, out.data());
   return out;
 }
 

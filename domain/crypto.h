@@ -13,6 +13,8 @@ Hash32 Sha256(std::string_view data);
 // SHA-256 of a ‖ b, without concatenating them first.
 Hash32 Sha256Concat(const Hash32& prefix, std::string_view data);
 std::string ToHex(const uint8_t* data, size_t n);
+// Lower-case hex of `n` bytes into out[0, 2n), without allocating.
+void ToHexTo(const uint8_t* data, size_t n, char* out);
 inline std::string ToHex(const Hash32& h) { return ToHex(h.data(), h.size()); }
 std::optional<Hash32> HashFromHex(std::string_view hex);
 // HMAC-SHA256(key, data).

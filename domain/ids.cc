@@ -1,5 +1,6 @@
 #include "domain/ids.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "domain/crypto.h"
@@ -11,34 +12,36 @@ static constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 namespace {
 
 // ULIDs monotonic within a millisecond: each one after the first in a ms is the previous plus one.
+// `fresh_each_ms`: a new ms draws new random bits (ids that must not reveal how many were made);
+// otherwise the 80 bits, drawn once, count up forever (request ids: unique, and no CSPRNG call
+// per millisecond per thread).
 class UlidSequence {
  public:
+  explicit UlidSequence(bool fresh_each_ms) : fresh_each_ms_(fresh_each_ms) {}
+
   void Next(Millis now, char out[26]) {
-    uint8_t rand[10];
-    if (now <= last_ms_) {
-      now = last_ms_;
-      std::copy(last_rand_, last_rand_ + 10, rand);
+    if (now <= last_ms_ || (!fresh_each_ms_ && seeded_)) {
+      now = std::max(now, last_ms_);
       for (int i = 9; i >= 0; --i)
-        if (++rand[i] != 0) break;
+        if (++rand_[i] != 0) break;
     } else {
-      RandomBytes(rand, sizeof rand);
+      RandomBytes(rand_, sizeof rand_);
+      seeded_ = true;
     }
     last_ms_ = now;
-    std::copy(rand, rand + 10, last_rand_);
     uint64_t t = static_cast<uint64_t>(now) & 0xFFFFFFFFFFFFull;
     for (int i = 9; i >= 0; --i, t >>= 5) out[i] = kCrockford[t & 31];
-    // 80 random bits -> 16 chars of 5 bits.
-    int bit = 0;
-    for (int i = 0; i < 16; ++i) {
-      int v = 0;
-      for (int b = 0; b < 5; ++b, ++bit) v = (v << 1) | ((rand[bit / 8] >> (7 - bit % 8)) & 1);
-      out[10 + i] = kCrockford[v];
-    }
+    // 80 random bits -> 16 chars of 5 bits, most significant first.
+    unsigned __int128 r = 0;
+    for (uint8_t b : rand_) r = (r << 8) | b;
+    for (int i = 25; i >= 10; --i, r >>= 5) out[i] = kCrockford[static_cast<unsigned>(r & 31)];
   }
 
  private:
+  const bool fresh_each_ms_;
+  bool seeded_ = false;
   Millis last_ms_ = -1;
-  uint8_t last_rand_[10] = {};
+  uint8_t rand_[10] = {};
 };
 
 }  // namespace
@@ -46,7 +49,7 @@ class UlidSequence {
 std::string NewUlid(Millis now) {
   // One sequence for the process: ids made in the same ms by this process sort in order.
   static std::mutex mu;
-  static UlidSequence sequence;
+  static UlidSequence sequence(/*fresh_each_ms=*/true);
   std::string out(26, '0');
   std::lock_guard lock(mu);
   sequence.Next(now, out.data());
@@ -56,7 +59,7 @@ std::string NewUlid(Millis now) {
 std::string NewRequestId(Millis now) {
   // Request ids need to be unique, not ordered across threads: a sequence per thread keeps the
   // process-wide lock off every request (it was a contended lock on the validation path).
-  thread_local UlidSequence sequence;
+  thread_local UlidSequence sequence(/*fresh_each_ms=*/false);
   std::string out = "req_" + std::string(26, '0');
   sequence.Next(now, out.data() + 4);
   return out;

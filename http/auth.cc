@@ -8,39 +8,39 @@
 namespace kl::http {
 
 Result<Principal> Authenticate(const Services& services, const RequestContext& ctx) {
-  auto header = ctx.Header("authorization");
-  const Status missing(Code::kUnauthenticated, "a valid bearer token is required");
-  if (!header || header->size() < 8 || strncasecmp(header->c_str(), "Bearer ", 7) != 0) return missing;
-  std::string token = header->substr(7);
-  while (!token.empty() && token.front() == ' ') token.erase(0, 1);
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
-  if (token.empty() || token.size() > 512) return missing;
+  auto header = ctx.HeaderView("authorization");
+  auto missing = [] { return Status(Code::kUnauthenticated, "a valid bearer token is required"); };
+  if (!header || header->size() < 8 || strncasecmp(header->data(), "Bearer ", 7) != 0) return missing();
+  std::string_view token = header->substr(7);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  if (token.empty() || token.size() > 512) return missing();
   Hash32 h = Sha256(token);
   // Compare hashes in constant time: nothing about the admin token leaks through timing.
-  if (ConstantTimeEquals(ToHex(h), services.admin_token_hash_hex)) {
+  char hex[64];
+  ToHexTo(h.data(), h.size(), hex);
+  if (ConstantTimeEquals(std::string_view(hex, sizeof hex), services.admin_token_hash_hex)) {
     Principal p;
     p.kind = Principal::Kind::kAdmin;
     return p;
   }
-  if (!ParseSecret(token)) return missing;
+  if (!ParseSecret(token)) return missing();
   auto key = services.reads->FindKeyByHash(h);
-  if (!key) return missing;
+  if (!key) return missing();
   auto org = services.reads->FindOrg(key->org_id);
   // A revoked, expired or disabled key, or one of an inactive org, stops working at once.
-  if (!org || org->status != "active" || key->StatusAt(NowMillis()) != "active" || !key->enabled) return missing;
+  if (!org || org->status != "active" || key->StatusAt(NowMillis()) != "active" || !key->enabled) return missing();
   bool management = false;
   for (const auto& p : key->permissions) management |= IsManagementScope(p);
-  if (!management) return missing;
+  if (!management) return missing();
   Principal p;
   p.kind = Principal::Kind::kApiKey;
-  p.key_id = key->id;
-  p.org_id = key->org_id;
-  p.permissions = key->permissions;
+  p.key = std::move(key);
   return p;
 }
 
-static bool Has(const Principal& who, const std::string& scope) {
-  for (const auto& p : who.permissions)
+static bool Has(const Principal& who, std::string_view scope) {
+  for (const auto& p : who.permissions())
     if (p == scope || (scope == "apikeys:read" && p == "apikeys:write")) return true;
   return false;
 }
@@ -48,7 +48,7 @@ static bool Has(const Principal& who, const std::string& scope) {
 Status Authorize(const Principal& who, const std::string& org_id, const char* scope) {
   if (who.kind == Principal::Kind::kAdmin) return Status::Ok();
   if (who.kind != Principal::Kind::kApiKey) return Status(Code::kUnauthenticated, "a valid bearer token is required");
-  if (!org_id.empty() && org_id != who.org_id)
+  if (!org_id.empty() && org_id != who.org_id())
     return Status(Code::kPermissionDenied, "this key may not act on another organization");
   if (!Has(who, scope)) return Status(Code::kPermissionDenied, std::string("this key lacks the scope ") + scope);
   return Status::Ok();
@@ -60,7 +60,7 @@ Status RequireAdmin(const Principal& who) {
 }
 
 Actor ActorOf(const Principal& who) {
-  if (who.kind == Principal::Kind::kApiKey) return Actor{"api_key", who.key_id};
+  if (who.kind == Principal::Kind::kApiKey) return Actor{"api_key", who.key_id()};
   return Actor{"admin", "admin"};
 }
 

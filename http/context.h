@@ -10,15 +10,30 @@
 #include <utility>
 #include <vector>
 
+#include "domain/key.h"
 #include "http/reply.h"
 
 namespace kl::http {
 
 struct Principal {
   enum class Kind { kNone, kAdmin, kApiKey } kind = Kind::kNone;
-  std::string key_id;  // for kApiKey
-  std::string org_id;  // for kApiKey: the only org it may act on
-  std::vector<std::string> permissions;
+  // For kApiKey: the management key's state as it authenticated (shared with the read caches,
+  // not copied: authentication is on every request).
+  std::shared_ptr<const KeyState> key;
+
+  const std::string& key_id() const { return key ? key->id : Empty(); }
+  // For kApiKey: the only org it may act on.
+  const std::string& org_id() const { return key ? key->org_id : Empty(); }
+  const std::vector<std::string>& permissions() const {
+    static const std::vector<std::string> kNone;
+    return key ? key->permissions : kNone;
+  }
+
+ private:
+  static const std::string& Empty() {
+    static const std::string kEmpty;
+    return kEmpty;
+  }
 };
 
 struct RequestContext {

@@ -244,7 +244,9 @@ const KeyTemplate& TemplateFor(const std::shared_ptr<const KeyState>& key) {
   };
   thread_local std::unordered_map<const KeyState*, Entry> cache;
   auto it = cache.find(key.get());
-  if (it != cache.end() && it->second.owner.lock() == key) return it->second.t;
+  // A live owner at this address is this very object (two live objects cannot share an address);
+  // expired() only reads the count, where lock() would write to a line the other threads share.
+  if (it != cache.end() && !it->second.owner.expired()) return it->second.t;
   if (cache.size() >= 4096) cache.clear();  // a bound, not an LRU: refilling is cheap
   Entry& e = cache[key.get()];
   e.owner = key;

@@ -127,9 +127,9 @@ void RegisterEventRoutes(Router& router, Services& s) {
     auto q = ReadFeedQuery(*ctx);
     if (!q.ok()) return respond(Fail(q.status(), *ctx));
     if (ctx->principal.kind == Principal::Kind::kApiKey) {
-      if (q->org_id && *q->org_id != ctx->principal.org_id)
+      if (q->org_id && *q->org_id != ctx->principal.org_id())
         return respond(Fail(Status(Code::kPermissionDenied, "this key may not read another organization"), *ctx));
-      q->org_id = ctx->principal.org_id;  // a key sees its own org only
+      q->org_id = ctx->principal.org_id();  // a key sees its own org only
     }
     if (Status a = Authorize(ctx->principal, q->org_id.value_or(""), "events:read"); !a.ok())
       return respond(Fail(a, *ctx));

@@ -16,7 +16,7 @@ namespace {
 // A key-authenticated caller only sees its own org's exports.
 bool MaySee(const Principal& who, const json& manifest) {
   if (who.kind == Principal::Kind::kAdmin) return true;
-  return manifest["org_id"].is_string() && manifest["org_id"] == who.org_id;
+  return manifest["org_id"].is_string() && manifest["org_id"] == who.org_id();
 }
 
 }  // namespace
@@ -39,9 +39,9 @@ void RegisterExportRoutes(Router& router, Services& s) {
     if (req.from && req.to && *req.from >= *req.to) errors["to"] = "must be after from";
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
     if (ctx->principal.kind == Principal::Kind::kApiKey) {
-      if (req.org_id && *req.org_id != ctx->principal.org_id)
+      if (req.org_id && *req.org_id != ctx->principal.org_id())
         return respond(Fail(Status(Code::kPermissionDenied, "this key may not export another organization"), *ctx));
-      req.org_id = ctx->principal.org_id;
+      req.org_id = ctx->principal.org_id();
     }
     if (Status a = Authorize(ctx->principal, req.org_id.value_or(""), "exports:read"); !a.ok())
       return respond(Fail(a, *ctx));
@@ -102,7 +102,7 @@ void RegisterExportRoutes(Router& router, Services& s) {
   router.Add("GET", "/v1/exports/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
     auto m = s.exporter->Manifest(ctx->Param("id"));
     if (!m || !MaySee(ctx->principal, *m)) return respond(Fail(Status(Code::kNotFound, "export not found"), *ctx));
-    if (Status a = Authorize(ctx->principal, ctx->principal.org_id, "exports:read"); !a.ok())
+    if (Status a = Authorize(ctx->principal, ctx->principal.org_id(), "exports:read"); !a.ok())
       return respond(Fail(a, *ctx));
     respond(Reply::Json(200, *m));
   }));
@@ -110,7 +110,7 @@ void RegisterExportRoutes(Router& router, Services& s) {
   router.Add("GET", "/v1/exports/{id}/file", Authenticated(s, [&s](auto ctx, Respond respond) {
     auto m = s.exporter->Manifest(ctx->Param("id"));
     if (!m || !MaySee(ctx->principal, *m)) return respond(Fail(Status(Code::kNotFound, "export not found"), *ctx));
-    if (Status a = Authorize(ctx->principal, ctx->principal.org_id, "exports:read"); !a.ok())
+    if (Status a = Authorize(ctx->principal, ctx->principal.org_id(), "exports:read"); !a.ok())
       return respond(Fail(a, *ctx));
     std::string format = (*m)["format"];
     Reply reply;

@@ -13,7 +13,7 @@ void RegisterLedgerRoutes(Router& router, Services& s) {
   });
 
   router.Add("GET", "/v1/ledger/head", Authenticated(s, [&s](auto ctx, Respond respond) {
-    if (Status a = Authorize(ctx->principal, ctx->principal.org_id, "events:read"); !a.ok())
+    if (Status a = Authorize(ctx->principal, ctx->principal.org_id(), "events:read"); !a.ok())
       return respond(Fail(a, *ctx));
     storage::LogHead head = s.log->Head();
     std::string hash = ToHex(head.hash);

@@ -54,7 +54,7 @@ void RegisterOrgRoutes(Router& router, Services& s) {
       if (!page.ok()) return respond(Fail(page.status(), *ctx));
       for (const auto& o : page->items) data.push_back(RenderOrg(o));
       next = page->next_cursor;
-    } else if (auto org = s.reads->GetOrg(ctx->principal.org_id)) {
+    } else if (auto org = s.reads->GetOrg(ctx->principal.org_id())) {
       data.push_back(RenderOrg(*org));  // a key sees its own org only
     }
     respond(Reply::Json(200, {{"data", data}, {"next_cursor", next ? json(*next) : json(nullptr)}}));
@@ -62,7 +62,7 @@ void RegisterOrgRoutes(Router& router, Services& s) {
 
   router.Add("GET", "/v1/orgs/{org}", Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string& id = ctx->Param("org");
-    if (ctx->principal.kind == Principal::Kind::kApiKey && ctx->principal.org_id != id)
+    if (ctx->principal.kind == Principal::Kind::kApiKey && ctx->principal.org_id() != id)
       return respond(Fail(Status(Code::kPermissionDenied, "this key may not read another organization"), *ctx));
     auto org = s.reads->GetOrg(id);
     if (!org) return respond(Fail(Status(Code::kNotFound, "organization not found"), *ctx));

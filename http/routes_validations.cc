@@ -83,7 +83,7 @@ void RegisterValidationRoutes(Router& router, Services& s) {
       code = key ? CheckKeyForUse(*key, org->status, now, names, ParseIp(*ip)) : ValidationCode::kNotFound;
     }
     // A key-authenticated caller only sees its own org's keys.
-    if (!key || (ctx->principal.kind == Principal::Kind::kApiKey && key->org_id != ctx->principal.org_id))
+    if (!key || (ctx->principal.kind == Principal::Kind::kApiKey && key->org_id != ctx->principal.org_id()))
       return answer(ValidationCode::kNotFound, {}, nullptr, now);
     if (!s.usage) return answer(code, key, nullptr, now);
     if (code != ValidationCode::kValid) {

@@ -306,7 +306,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
                              who.kind == Principal::Kind::kAdmin    ? "admin"
                              : who.kind == Principal::Kind::kApiKey ? "api_key"
                                                                     : "anonymous",
-                             who.key_id, ctx->peer_ip});
+                             who.key_id(), ctx->peer_ip});
       auto self = weak.lock();
       if (!self) return;  // shutting down: the connection goes with the transport
       try {
