@@ -51,12 +51,12 @@ Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFa
                           rocksdb::WriteBatchBase& batch) {
   auto hash = HashFromHex(key.secret_hash_hex);
   if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
-  batch.Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
-  batch.Put(by_org, KeysByOrgKey(key.org_id, key.created_seq, key.id), "");
+  storage::Unindexed(batch).Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
+  storage::Unindexed(batch).Put(by_org, KeysByOrgKey(key.org_id, key.created_seq, key.id), "");
   const auto& c = std::get<KeyCreated>(e.data);
   if (c.idempotency_key_sha256 && c.request_sha256) {
     nlohmann::json record = {{"key_id", key.id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
-    batch.Put(idempotency, *c.idempotency_key_sha256, record.dump());
+    storage::Unindexed(batch).Put(idempotency, *c.idempotency_key_sha256, record.dump());
   }
   return Status::Ok();
 }
@@ -141,14 +141,16 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
   std::string value;
   if (e.key_id) {
     std::optional<KeyState> key;
-    auto s = batch.GetFromBatchAndDB(db_->db(), ro, keys_, *e.key_id, &value);
+    bool created = std::holds_alternative<KeyCreated>(e.data);
+    // A creation is its stream's first event (the log checked the stream was empty), so there is
+    // no projected key to read.
+    auto s = created ? rocksdb::Status::NotFound() : batch.GetFromBatchAndDB(db_->db(), ro, keys_, *e.key_id, &value);
     if (s.ok()) {
       key = DecodeKey(value);
       if (!key) return Status(Code::kInternal, "projected key " + *e.key_id + " does not decode");
     } else if (!s.IsNotFound()) {
       return storage::FromRocks(s, "read key projection");
     }
-    bool created = std::holds_alternative<KeyCreated>(e.data);
     std::optional<Millis> expiry_before = PendingExpiry(key), refill_before = PendingRefill(key),
                           warn_before = PendingWarning(key);
     EvolveKey(key, e);
@@ -157,8 +159,8 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     // Time-ordered work indexes (same key layout): what the sweeper must visit, and when.
     auto reindex = [&](rocksdb::ColumnFamilyHandle* cf, std::optional<Millis> before, std::optional<Millis> after) {
       if (before == after) return;
-      if (before) batch.Delete(cf, ExpiryKey(*before, *e.key_id));
-      if (after) batch.Put(cf, ExpiryKey(*after, *e.key_id), "");
+      if (before) storage::Unindexed(batch).Delete(cf, ExpiryKey(*before, *e.key_id));
+      if (after) storage::Unindexed(batch).Put(cf, ExpiryKey(*after, *e.key_id), "");
     };
     reindex(expiry_, expiry_before, expiry_after);
     reindex(refill_, refill_before, refill_after);

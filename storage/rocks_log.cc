@@ -221,8 +221,8 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
         undo_versions.emplace_back(it->first, fresh ? std::nullopt : std::optional<uint64_t>(it->second));
         it->second = e.stream_version;
       }
-      batch.Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
-      batch.Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
+      Unindexed(batch).Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
+      Unindexed(batch).Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
       if (folder_) {
         st = folder_->Fold(e, batch);
         if (!st.ok()) break;
@@ -251,7 +251,7 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
   if (accepted > 0) {
     // Once per group: each org's head after the group, and the folder's checkpoint.
     for (const auto& [org, head] : org_heads)
-      batch.Put(org_heads_cf_, org, std::string(reinterpret_cast<const char*>(head.data()), head.size()));
+      Unindexed(batch).Put(org_heads_cf_, org, std::string(reinterpret_cast<const char*>(head.data()), head.size()));
     if (folder_) folder_->RecordCheckpoint(seq, batch);
     rocksdb::WriteOptions wo;
     wo.sync = any_durable;
