@@ -99,28 +99,34 @@ void RocksLog::WriterLoop() {
   }
 }
 
-uint64_t RocksLog::LoadStreamVersion(const std::string& stream) const {
+Result<uint64_t> RocksLog::LoadStreamVersion(const std::string& stream) const {
   // Most streams the writer has not seen are new ones (a key being created). Versions start at 1
   // and have no gaps, so a point lookup of version 1 (bloom filters, no iterator over every level)
   // settles those; only a stream that exists needs the seek to its last version.
   std::string first;
-  if (db_->db()->Get(rocksdb::ReadOptions(), streams_cf_, StreamKey(stream, 1), &first).IsNotFound()) return 0;
+  rocksdb::Status got = db_->db()->Get(rocksdb::ReadOptions(), streams_cf_, StreamKey(stream, 1), &first);
+  if (got.IsNotFound()) return uint64_t{0};
+  if (!got.ok()) return FromRocks(got, "read the stream index");
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), streams_cf_));
   std::string probe = StreamKey(stream, UINT64_MAX);
   it->SeekForPrev(probe);
-  if (!it->Valid()) return 0;
+  if (!it->status().ok()) return FromRocks(it->status(), "read the stream index");
+  if (!it->Valid()) return Status(Code::kInternal, "the stream index has version 1 of a stream but no last version");
   rocksdb::Slice k = it->key();
   if (k.size() != stream.size() + 9 || std::memcmp(k.data(), stream.data(), stream.size()) != 0 ||
       k[stream.size()] != '\0')
-    return 0;
+    return Status(Code::kInternal, "the stream index has version 1 of a stream but no last version");
   return DecodeBE64(rocksdb::Slice(k.data() + stream.size() + 1, 8));
 }
 
-Hash32 RocksLog::LoadOrgHead(const std::string& org_id) const {
+Result<Hash32> RocksLog::LoadOrgHead(const std::string& org_id) const {
   Hash32 h{};
   std::string v;
-  if (db_->db()->Get(rocksdb::ReadOptions(), org_heads_cf_, org_id, &v).ok() && v.size() == 32)
-    std::copy(v.begin(), v.end(), h.begin());
+  rocksdb::Status got = db_->db()->Get(rocksdb::ReadOptions(), org_heads_cf_, org_id, &v);
+  if (got.IsNotFound()) return h;
+  if (!got.ok()) return FromRocks(got, "read the org chain heads");
+  if (v.size() != 32) return Status(Code::kInternal, "an org chain head is not 32 bytes");
+  std::copy(v.begin(), v.end(), h.begin());
   return h;
 }
 
@@ -164,16 +170,26 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     hash = head_hash_;
     last_recorded = head_recorded_at_;
   }
-  auto version_of = [&](const std::string& stream) -> uint64_t {
+  if (stream_versions_.size() > kMaxCached) stream_versions_.clear();
+  if (org_heads_.size() > kMaxCached) org_heads_.clear();
+  auto version_of = [&](const std::string& stream) -> Result<uint64_t> {
     if (auto it = versions.find(stream); it != versions.end()) return it->second;
     auto it = stream_versions_.find(stream);
-    if (it == stream_versions_.end()) it = stream_versions_.emplace(stream, LoadStreamVersion(stream)).first;
+    if (it == stream_versions_.end()) {
+      Result<uint64_t> loaded = LoadStreamVersion(stream);
+      if (!loaded.ok()) return loaded;
+      it = stream_versions_.emplace(stream, *loaded).first;
+    }
     return it->second;
   };
-  auto org_head_of = [&](const std::string& org) -> Hash32 {
+  auto org_head_of = [&](const std::string& org) -> Result<Hash32> {
     if (auto it = org_heads.find(org); it != org_heads.end()) return it->second;
     auto it = org_heads_.find(org);
-    if (it == org_heads_.end()) it = org_heads_.emplace(org, LoadOrgHead(org)).first;
+    if (it == org_heads_.end()) {
+      Result<Hash32> loaded = LoadOrgHead(org);
+      if (!loaded.ok()) return loaded;
+      it = org_heads_.emplace(org, *loaded).first;
+    }
     return it->second;
   };
 
@@ -186,11 +202,27 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     // Expectations first: nothing of a conflicting append reaches the batch.
     std::unordered_map<std::string, uint64_t> expect;
     bool conflict = false;
+    Status unreadable;
     for (const Event& e : p.events) {
       std::string stream = e.Stream();
-      uint64_t current = expect.count(stream) ? expect[stream] : version_of(stream);
+      uint64_t current;
+      if (auto it = expect.find(stream); it != expect.end()) {
+        current = it->second;
+      } else {
+        Result<uint64_t> v = version_of(stream);
+        if (!v.ok()) {
+          unreadable = v.status();
+          break;
+        }
+        current = *v;
+      }
       if (e.stream_version != current + 1) conflict = true;
       expect[stream] = e.stream_version;
+    }
+    if (!unreadable.ok()) {
+      spdlog::error("append refused, the stream index could not be read: {}", unreadable.message());
+      outcome[i] = Status(Code::kUnavailable, "the log could not be read; retry later");
+      continue;
     }
     if (conflict) {
       outcome[i] = Status(Code::kConflict, "the resource was changed by a concurrent request; retry");
@@ -208,8 +240,12 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
       Event& e = p.events[k];
       e.seq = ++seq;
       e.recorded_at = now;
-      Hash32 org_prev = org_head_of(e.org_id);
-      events::Seal(e, p.canonical[k], hash, org_prev);
+      Result<Hash32> org_prev = org_head_of(e.org_id);
+      if (!org_prev.ok()) {
+        st = org_prev.status();
+        break;
+      }
+      events::Seal(e, p.canonical[k], hash, *org_prev);
       hash = e.hash;
       {
         auto [it, fresh] = org_heads.try_emplace(e.org_id, e.org_hash);
@@ -238,7 +274,7 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
         else org_heads.erase(u->first);
       seq = saved_seq;
       hash = saved_hash;
-      spdlog::error("fold failed, append refused: {}", st.message());
+      spdlog::error("append refused, it could not be sealed or folded: {}", st.message());
       outcome[i] = Status(Code::kInternal, "could not apply the change");
       continue;
     }

@@ -53,8 +53,10 @@ class RocksLog final : public EventLog {
   void WriterLoop();
   void TimerLoop();
   void WriteGroup(std::deque<Pending>& group);
-  uint64_t LoadStreamVersion(const std::string& stream) const;
-  Hash32 LoadOrgHead(const std::string& org_id) const;
+  // A read error is an error, never "new stream" or "empty org": either would let an append
+  // through against a version or chain head it never saw.
+  Result<uint64_t> LoadStreamVersion(const std::string& stream) const;
+  Result<Hash32> LoadOrgHead(const std::string& org_id) const;
   void FireWaiters(uint64_t head);
 
   Database* db_;
@@ -71,6 +73,9 @@ class RocksLog final : public EventLog {
   std::chrono::steady_clock::time_point last_resume_attempt_{};
   static constexpr std::chrono::milliseconds kResumeInterval{250};
   bool Writable();
+  // Caches of what the log holds, bounded: past kMaxCached entries one is emptied (a miss is
+  // one point lookup) rather than grow with every stream ever written.
+  static constexpr size_t kMaxCached = 200000;
   std::unordered_map<std::string, uint64_t> stream_versions_;
   std::unordered_map<std::string, Hash32> org_heads_;
 
