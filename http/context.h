@@ -36,6 +36,8 @@ struct Principal {
   }
 };
 
+struct AuthMemo;  // http/auth.h
+
 struct RequestContext {
   std::string method;
   std::string path;
@@ -47,6 +49,8 @@ struct RequestContext {
   std::string peer_ip;
   std::string route = "unmatched";  // "METHOD /pattern" once routed, for metrics
   Principal principal;
+  // The connection's memo of its last authentication (null: none kept, e.g. in tests).
+  std::shared_ptr<AuthMemo> auth_memo;
 
   // The first field of that name (a handful per request: a scan beats a map).
   std::optional<std::string_view> HeaderView(std::string_view lower_name) const {

@@ -12,7 +12,7 @@ inline RouteHandler Authenticated(Services& s, RouteHandler inner) {
   return [&s, inner = std::move(inner)](std::shared_ptr<RequestContext> ctx, Respond respond) {
     auto who = Authenticate(s, *ctx);
     if (!who.ok()) return respond(ErrorReply(who.status(), ctx->request_id));
-    ctx->principal = who.value();
+    ctx->principal = std::move(who.value());
     inner(std::move(ctx), std::move(respond));
   };
 }

@@ -15,6 +15,7 @@
 #include "domain/ids.h"
 #include "domain/time.h"
 #include "http/access_log.h"
+#include "http/auth.h"
 #include "http/chunked_body.h"
 #include "http/json_input.h"
 #include "http/request_head.h"
@@ -110,6 +111,7 @@ struct Connection {
   std::string body;
   bool dispatching = false;       // inside Dispatch: a reply now is a synchronous one
   bool pistache_body_step = false;  // Pistache's parser is in its body step (for its timeouts)
+  std::shared_ptr<AuthMemo> auth_memo = std::make_shared<AuthMemo>();  // see AuthMemo
 };
 
 constexpr const char* kConnectionData = "kl.connection";
@@ -287,6 +289,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
     ctx->headers = std::move(head.headers);
     ctx->body = std::move(conn->body);
     ctx->peer_ip = conn->peer_ip;
+    ctx->auth_memo = conn->auth_memo;
     auto client_id = ctx->HeaderView("x-request-id");
     ctx->request_id = client_id && IsClientRequestId(*client_id) ? std::string(*client_id) : NewRequestId(NowMillis());
     bool close_after = head.close;

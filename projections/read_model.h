@@ -34,6 +34,10 @@ class ReadModel {
   // The hot-path reads: shared, immutable, without the usage overlay. Null: not found.
   StateCache::KeyPtr FindKeyByHash(const Hash32& secret_hash) const;
   StateCache::OrgPtr FindOrg(const std::string& org_id) const;
+  // The cache's generation (StateCache::Generation), or nullopt without a cache.
+  std::optional<uint64_t> CacheGeneration() const {
+    return cache_ ? std::optional<uint64_t>(cache_->Generation()) : std::nullopt;
+  }
 
   // Straight from RocksDB: no cache, no usage overlay. The loaders of a ValidationIndex, which
   // folds committed KeyUsed events itself (an overlay would count that usage twice).

@@ -37,6 +37,9 @@ class StateCache {
   void Invalidate(const Event& event);
 
   size_t KeyCount() const;
+  // Changes whenever a committed event may have changed a key or an org: equal readings mean
+  // nothing was committed in between.
+  uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct HashOf {

@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
 #include <thread>
 
 #include "tests/e2e/kl_server.h"
@@ -180,6 +184,53 @@ TEST_CASE("management keys: scopes, org isolation, actors, and revocation takes 
 
   REQUIRE(admin->Delete("/v1/orgs/acme/api-keys/" + mgmt.id).status == 200);
   CHECK(as_mgmt.Get("/v1/orgs/acme/api-keys").status == 401);
+}
+
+TEST_CASE("management keys: a kept-alive connection loses its rights as soon as its key expires, is disabled or revoked",
+          "[e2e][lifecycle]") {
+  // Each Client keeps one connection, and the server remembers a connection's last
+  // authentication: these are the cases where that memory must not answer.
+  Server server;
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  auto brief = CreateKey(*admin, "acme", {{"permission_set", "full_access"}, {"ttl_seconds", 1}});
+  auto steady = CreateKey(*admin, "acme", {{"permission_set", "full_access"}});
+  Client as_brief(server.Url(), brief.value), as_steady(server.Url(), steady.value);
+  const std::string list = "/v1/orgs/acme/api-keys";
+  REQUIRE(as_brief.Get(list).status == 200);
+  REQUIRE(as_steady.Get(list).status == 200);
+
+  // Expiry by time commits nothing at that instant (the sweeper's KeyExpired comes later): a
+  // request sent after expires_at is refused all the same. Server and test share the clock.
+  auto millis_now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  std::string at = brief.api_key["expires_at"];  // 2026-12-03T10:41:55.705Z
+  std::tm tm{};
+  std::istringstream(at.substr(0, 19)) >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  const long long expires_ms = static_cast<long long>(timegm(&tm)) * 1000 + std::stoi(at.substr(20, 3));
+  int served_after_expiry = 0;
+  CHECK(WaitFor([&] {
+    long long sent = millis_now();
+    int status = as_brief.Get(list).status;
+    served_after_expiry += sent > expires_ms && status == 200;
+    return status == 401;
+  }));
+  CHECK(served_after_expiry == 0);
+
+  std::string path = "/v1/orgs/acme/api-keys/" + steady.id;
+  REQUIRE(admin->Patch(path, {{"enabled", false}}).status == 200);
+  CHECK(as_steady.Get(list).status == 401);
+  REQUIRE(admin->Patch(path, {{"enabled", true}}).status == 200);
+  CHECK(as_steady.Get(list).status == 200);
+  CHECK(as_steady.Get(list).status == 200);  // remembered, and still right
+  REQUIRE(admin->Delete(path).status == 200);
+  CHECK(as_steady.Get(list).status == 401);
+
+  // A different token on the same connection is checked afresh, never answered from memory.
+  as_steady.SetToken("sk_live_" + std::string(49, 'a'));
+  CHECK(as_steady.Get(list).status == 401);
 }
 
 TEST_CASE("Idempotency-Key: a retry replays without the secret, another body conflicts, and it survives a restart",
