@@ -1,15 +1,15 @@
 #include "projections/projector.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <algorithm>
 #include <thread>
 #include <unordered_map>
 
 #include "domain/crypto.h"
 #include "domain/key_warnings.h"
+#include "projections/chunk_pipeline.h"
 #include "projections/state_codec.h"
 #include "projections/webhook_projection.h"
+#include "storage/bulk_load.h"
 
 namespace kl::projections {
 
@@ -46,93 +46,21 @@ std::optional<Millis> PendingWarning(const std::optional<KeyState>& k) {
 
 // What a KeyCreated adds besides the key's state: the lookups by secret hash and by org, and the
 // idempotency record. Written once, never changed.
+// `sink` is a rocksdb::WriteBatch (a commit's batch) or a storage::BulkLoad (replay).
+template <typename Sink>
 Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFamilyHandle* by_hash,
-                          rocksdb::ColumnFamilyHandle* by_org, rocksdb::ColumnFamilyHandle* idempotency,
-                          rocksdb::WriteBatchBase& batch) {
+                          rocksdb::ColumnFamilyHandle* by_org, rocksdb::ColumnFamilyHandle* idempotency, Sink& sink) {
   auto hash = HashFromHex(key.secret_hash_hex);
   if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
-  storage::Unindexed(batch).Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
-  storage::Unindexed(batch).Put(by_org, KeysByOrgKey(key.org_id, key.created_seq, key.id), "");
+  sink.Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
+  sink.Put(by_org, KeysByOrgKey(key.org_id, key.created_seq, key.id), "");
   const auto& c = std::get<KeyCreated>(e.data);
   if (c.idempotency_key_sha256 && c.request_sha256) {
     nlohmann::json record = {{"key_id", key.id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
-    storage::Unindexed(batch).Put(idempotency, *c.idempotency_key_sha256, record.dump());
+    sink.Put(idempotency, *c.idempotency_key_sha256, record.dump());
   }
   return Status::Ok();
 }
-
-// Reads the log ahead on its own thread, in chunks, for Rebuild.
-class ChunkPipeline {
- public:
-  ChunkPipeline(const storage::EventLog& log, size_t chunk_size)
-      : thread_([this, &log, chunk_size] { Produce(log, chunk_size); }) {}
-  ~ChunkPipeline() {
-    {
-      std::lock_guard lock(mu_);
-      abandoned_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  // The next chunk in log order; empty at the end of the log.
-  Result<std::vector<Event>> Next() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
-    if (ready_.empty()) {
-      if (!status_.ok()) return status_;
-      return std::vector<Event>{};
-    }
-    std::vector<Event> chunk = std::move(ready_.front());
-    ready_.pop_front();
-    cv_.notify_all();
-    return chunk;
-  }
-  // Hands a folded chunk back for the reader to refill. A chunk's buffer is megabytes: a fresh
-  // one per chunk came from new pages each time, and faulting them in was a fifth of the
-  // reader's time. The reader also destroys the old events, off the folding thread.
-  void Recycle(std::vector<Event>&& chunk) {
-    std::lock_guard lock(mu_);
-    if (spare_.size() < kAhead) spare_.push_back(std::move(chunk));
-  }
-
- private:
-  static constexpr size_t kAhead = 3;
-  void Produce(const storage::EventLog& log, size_t chunk_size) {
-    uint64_t from = 0;
-    Status status;
-    for (;;) {
-      std::vector<Event> chunk;
-      {
-        std::lock_guard lock(mu_);
-        if (!spare_.empty()) {
-          chunk = std::move(spare_.back());
-          spare_.pop_back();
-        }
-      }
-      chunk.clear();
-      status = log.Read(from, chunk_size, &chunk);
-      if (!status.ok() || chunk.empty()) break;
-      from = chunk.back().seq;
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return ready_.size() < kAhead || abandoned_; });
-      if (abandoned_) return;
-      ready_.push_back(std::move(chunk));
-      cv_.notify_all();
-    }
-    std::lock_guard lock(mu_);
-    status_ = status;
-    finished_ = true;
-    cv_.notify_all();
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::vector<Event>> ready_;
-  std::vector<std::vector<Event>> spare_;  // folded chunks, for reuse
-  bool finished_ = false, abandoned_ = false;
-  Status status_;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 }  // namespace
 
@@ -184,7 +112,8 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     if (key) {
       batch.Put(keys_, key->id, EncodeKey(*key));
       if (created) {
-        if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, batch); !s.ok()) return s;
+        if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, storage::Unindexed(batch)); !s.ok())
+          return s;
       }
     }
   } else {
@@ -263,20 +192,15 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   std::unordered_map<std::string, std::optional<KeyState>> keys;
   std::unordered_map<std::string, std::optional<OrgState>> orgs;
   std::unordered_map<std::string, std::optional<WebhookState>> webhooks;
+  // Keys and their indexes go in through SST files (storage::BulkLoad), the rest (orgs, webhooks,
+  // the checkpoint) in one synced batch after them.
+  storage::BulkLoad bulk(db_);
   rocksdb::WriteBatch batch;
-  auto write = [&](bool last) -> Status {
-    if (batch.Count() == 0) return Status::Ok();
-    rocksdb::WriteOptions wo;
-    wo.sync = last;
-    if (auto s = db_->db()->Write(wo, &batch); !s.ok()) return storage::FromRocks(s, "rebuild");
-    batch.Clear();
-    return Status::Ok();
-  };
   uint64_t folded = 0, from = 0;
   keys.reserve(log.HeadSeq() / 8);  // a generous guess: rehashing a big map costs more than spare buckets
-  // Reading and decoding the log is as much work as folding it: a reader thread prepares the next
-  // chunks while this one folds (both in log order; at most kAhead chunks in memory).
-  ChunkPipeline pipeline(log, 8192);
+  // Reading and decoding the log is more work than folding it: readers on every core prepare the
+  // next chunks while this thread folds them in log order.
+  ChunkPipeline pipeline(log, log.HeadSeq(), 8192, std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
   for (;;) {
     auto next = pipeline.Next();
     if (!next.ok()) return next.status();
@@ -287,7 +211,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
         auto& key = keys[*e.key_id];
         EvolveKey(key, e);
         if (key && std::holds_alternative<KeyCreated>(e.data)) {
-          if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, batch); !s.ok()) return s;
+          if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, bulk); !s.ok()) return s;
         }
       } else {
         EvolveOrg(orgs[e.org_id], e);
@@ -296,23 +220,21 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
     }
     folded += chunk.size();
     from = chunk.back().seq;
-    if (batch.GetDataSize() > (16u << 20)) {
-      if (Status s = write(false); !s.ok()) return s;
-    }
     if (progress) progress(folded);
     pipeline.Recycle(std::move(chunk));
   }
   // The final states, once each, with the sweeper's indexes as CatchUp would have left them.
   for (const auto& [id, key] : keys) {
     if (!key) continue;
-    batch.Put(keys_, key->id, EncodeKey(*key));
-    if (auto at = PendingExpiry(key)) batch.Put(expiry_, ExpiryKey(*at, key->id), "");
-    if (auto at = PendingRefill(key)) batch.Put(refill_, ExpiryKey(*at, key->id), "");
-    if (auto at = PendingWarning(key)) batch.Put(warn_, ExpiryKey(*at, key->id), "");
-    if (batch.GetDataSize() > (16u << 20)) {
-      if (Status s = write(false); !s.ok()) return s;
-    }
+    bulk.Put(keys_, key->id, EncodeKey(*key));
+    if (auto at = PendingExpiry(key)) bulk.Put(expiry_, ExpiryKey(*at, key->id), "");
+    if (auto at = PendingRefill(key)) bulk.Put(refill_, ExpiryKey(*at, key->id), "");
+    if (auto at = PendingWarning(key)) bulk.Put(warn_, ExpiryKey(*at, key->id), "");
   }
+  keys.clear();
+  // Before the checkpoint: a crash in between leaves projections without one, and replay resets
+  // the projections before it rebuilds.
+  if (Status s = bulk.Finish(); !s.ok()) return s;
   for (const auto& [id, org] : orgs)
     if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
   WriteWebhooks(webhooks, webhooks_, batch);
@@ -320,7 +242,9 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
     batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));
     batch.Put(meta_, "format", storage::EncodeBE64(kProjectionFormat));
   }
-  if (Status s = write(true); !s.ok()) return s;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto s = db_->db()->Write(wo, &batch); !s.ok()) return storage::FromRocks(s, "rebuild");
   return folded;
 }
 
