@@ -1,13 +1,14 @@
-// Writes a realistic keyledger data directory for the replay and scale benchmarks: 10k orgs,
+// Writes a realistic keyledger data directory for the replay and scale benchmarks: 10k orgs (or ORGS),
 // then a mix of key creations, usage windows, updates, revocations and expiries, every event
 // made by the domain's own decide functions and appended through the real log (hash chains,
 // projections and all), so `keyledger verify`, `replay` and `serve` accept it as their own.
 //
-//   gen_log DIR TOTAL_EVENTS KEYS [SAMPLE_FILE]
+//   gen_log DIR TOTAL_EVENTS KEYS [SAMPLE_FILE [ORGS]]
 // SAMPLE_FILE (outside DIR: it holds plaintext secrets of this throwaway fixture) receives up to
 // 1,000 keys still active at the end, one "org key_id secret" per line, for the latency runs.
 // Appends are batched and not fsync'd (a clean close writes them): this builds a fixture, it does
 // not measure writes.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,14 +24,14 @@
 using namespace kl;
 
 int main(int argc, char** argv) {
-  if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: gen_log DIR TOTAL_EVENTS KEYS [SAMPLE_FILE]\n");
+  if (argc < 4 || argc > 6) {
+    std::fprintf(stderr, "usage: gen_log DIR TOTAL_EVENTS KEYS [SAMPLE_FILE [ORGS]]\n");
     return 2;
   }
   std::string dir = argv[1];
   const uint64_t total = std::stoull(argv[2]);
   const uint64_t want_keys = std::stoull(argv[3]);
-  constexpr int kOrgs = 10000;
+  const int kOrgs = argc == 6 ? std::max(1, std::stoi(argv[5])) : 10000;
 
   std::filesystem::create_directories(dir);
   auto db = storage::Database::Open(dir + "/db", projections::ColumnFamilies());
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
       live.push_back(keys.size() - 1);
       // Sampled keys must be able to stay active: with a step that is a multiple of 10, sampling
       // created % step == 0 took only keys with a TTL, so a 1M-key sample came out empty.
-      if (argc == 5 && (created + 1) % std::max<uint64_t>(1, want_keys / 4000) == 0)
+      if (argc >= 5 && (created + 1) % std::max<uint64_t>(1, want_keys / 4000) == 0)
         secrets[keys.size() - 1] = made->secret_value;
       ++created;
     } else if (!live.empty()) {
@@ -134,7 +135,7 @@ int main(int argc, char** argv) {
   // A clean stop and close: everything appended is on disk.
   (*log)->Stop();
   if (Status s = (*db)->Close(); !s.ok()) return std::fprintf(stderr, "%s\n", s.message().c_str()), 1;
-  if (argc == 5) {
+  if (argc >= 5) {
     FILE* out = std::fopen(argv[4], "w");
     if (!out) return std::fprintf(stderr, "cannot write %s\n", argv[4]), 1;
     int n = 0;
