@@ -245,7 +245,7 @@ void CheckPlainValidationScan(const std::string& body, const Result<json>& parse
     if (parsed.status().code() == Code::kPayloadTooLarge) return;
     Fail("ScanPlainValidationBody accepted a body the JSON parser refuses");
   }
-  auto expected = kl::testing::ValidationBodyFromDom(*parsed);
+  auto expected = kl::testing::ValidationBodyFromDom(parsed.value());
   if (!expected || !kl::testing::SameValidationBody(*plain, *expected))
     Fail("ScanPlainValidationBody read a body differently from the DOM");
 }
