@@ -44,16 +44,15 @@ std::optional<Millis> PendingWarning(const std::optional<KeyState>& k) {
   return k ? NextWarningDue(*k) : std::nullopt;
 }
 
-// What a KeyCreated adds besides the key's state: the lookups by secret hash and by org, and the
-// idempotency record. Written once, never changed.
+// What a KeyCreated adds besides the key's state: the lookup by secret hash and the idempotency
+// record. Written once, never changed.
 // `sink` is a rocksdb::WriteBatch (a commit's batch) or a storage::BulkLoad (replay).
 template <typename Sink>
 Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFamilyHandle* by_hash,
-                          rocksdb::ColumnFamilyHandle* by_org, rocksdb::ColumnFamilyHandle* idempotency, Sink& sink) {
+                          rocksdb::ColumnFamilyHandle* idempotency, Sink& sink) {
   auto hash = HashFromHex(key.secret_hash_hex);
   if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
   sink.Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
-  sink.Put(by_org, KeysByOrgKey(key.org_id, key.created_seq, key.id), "");
   const auto& c = std::get<KeyCreated>(e.data);
   if (c.idempotency_key_sha256 && c.request_sha256) {
     nlohmann::json record = {{"key_id", key.id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
@@ -110,9 +109,12 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     reindex(refill_, refill_before, refill_after);
     reindex(warn_, warn_before, warn_after);
     if (key) {
-      batch.Put(keys_, key->id, EncodeKey(*key));
+      std::string encoded = EncodeKey(*key);
+      // The org's listing holds a copy of the state (a covering index): nothing in a fold reads it.
+      storage::Unindexed(batch).Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), encoded);
+      batch.Put(keys_, key->id, encoded);
       if (created) {
-        if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, storage::Unindexed(batch)); !s.ok())
+        if (Status s = PutCreationIndexes(*key, e, by_hash_, idempotency_, storage::Unindexed(batch)); !s.ok())
           return s;
       }
     }
@@ -211,7 +213,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
         auto& key = keys[*e.key_id];
         EvolveKey(key, e);
         if (key && std::holds_alternative<KeyCreated>(e.data)) {
-          if (Status s = PutCreationIndexes(*key, e, by_hash_, by_org_, idempotency_, bulk); !s.ok()) return s;
+          if (Status s = PutCreationIndexes(*key, e, by_hash_, idempotency_, bulk); !s.ok()) return s;
         }
       } else {
         EvolveOrg(orgs[e.org_id], e);
@@ -226,7 +228,9 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   // The final states, once each, with the sweeper's indexes as CatchUp would have left them.
   for (const auto& [id, key] : keys) {
     if (!key) continue;
-    bulk.Put(keys_, key->id, EncodeKey(*key));
+    std::string encoded = EncodeKey(*key);
+    bulk.Put(keys_, key->id, encoded);
+    bulk.Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), encoded);
     if (auto at = PendingExpiry(key)) bulk.Put(expiry_, ExpiryKey(*at, key->id), "");
     if (auto at = PendingRefill(key)) bulk.Put(refill_, ExpiryKey(*at, key->id), "");
     if (auto at = PendingWarning(key)) bulk.Put(warn_, ExpiryKey(*at, key->id), "");

@@ -16,7 +16,9 @@ namespace kl::projections {
 
 inline constexpr const char* kKeysCf = "p_keys";            // key_id -> KeyState
 inline constexpr const char* kKeysByHashCf = "p_key_hash";  // sha256 (32 raw bytes) -> key_id
-inline constexpr const char* kKeysByOrgCf = "p_key_org";    // org '\0' BE64(~created_seq) key_id -> ""
+// org '\0' BE64(~created_seq) key_id -> KeyState, the same bytes as in p_keys: a listing reads an
+// org's keys in one pass instead of one point read per key, which missed the block cache at 1M keys.
+inline constexpr const char* kKeysByOrgCf = "p_key_org";
 inline constexpr const char* kKeyExpiryCf = "p_key_exp";   // BE64(expires_at) key_id -> "" (active keys)
 inline constexpr const char* kKeyRefillCf = "p_key_refill"; // BE64(next refill) key_id -> ""
 inline constexpr const char* kIdempotencyCf = "p_idem";   // sha256(org, Idempotency-Key) -> record
@@ -25,10 +27,11 @@ inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> B
 inline constexpr const char* kKeyWarnCf = "p_key_warn";    // BE64(next warning due) key_id -> ""
 
 // What the projections hold for a given log. Bumped when that changes (2: the warning
-// bookkeeping in key states and p_key_warn, and the webhooks projection), so that `serve`
+// bookkeeping in key states and p_key_warn, and the webhooks projection; 3: key states in
+// p_key_org), so that `serve`
 // rebuilds projections written by an older version from the log instead of serving (and
 // `verify` flagging) a stale fold.
-inline constexpr uint64_t kProjectionFormat = 2;
+inline constexpr uint64_t kProjectionFormat = 3;
 // False when the database holds projections (a checkpoint) of another format.
 bool ProjectionFormatIsCurrent(const storage::Database& db);
 // At start: drops projections of another format (true if it did), for CatchUp to refold from the

@@ -104,8 +104,10 @@ Result<Page<KeyState>> ReadModel::ListKeys(const std::string& org_id, const KeyF
   for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string suffix = it->key().ToString().substr(prefix.size());
     if (suffix.size() <= 8) continue;
-    auto key = GetKey(suffix.substr(8));
-    if (!key || !Matches(*key, filter, now)) continue;
+    auto key = DecodeKey(std::string_view(it->value().data(), it->value().size()));
+    if (!key) continue;
+    if (usage_) usage_->Overlay(*key);
+    if (!Matches(*key, filter, now)) continue;
     if (page.items.size() == limit) {
       page.next_cursor = ToHex(reinterpret_cast<const uint8_t*>(last.data()), last.size());
       break;

@@ -9,19 +9,6 @@ namespace kl::projections {
 using nlohmann::json;
 
 namespace {
-template <typename T>
-void GetOpt(const json& j, const char* k, std::optional<T>& v) {
-  if (auto it = j.find(k); it != j.end() && !it->is_null()) v = it->get<T>();
-}
-Credits CreditsFrom(const json& j) {
-  Credits c;
-  c.remaining = j.at("remaining").get<int64_t>();
-  if (j.contains("refill")) c.refill = CreditRefill{j["refill"].at("amount"), j["refill"].at("interval")};
-  return c;
-}
-}  // namespace
-
-namespace {
 // MessagePack written straight from the state: the key state is encoded on the log's writer
 // for every event of a key, and building a JSON DOM first cost more than the encoding. Integers
 // take the smallest form, as nlohmann's to_msgpack (which DecodeKey reads with) writes them.
@@ -180,53 +167,7 @@ std::string EncodeKey(const KeyState& k) {
   return p.Finish();
 }
 
-std::optional<KeyState> DecodeKey(std::string_view bytes) {
-  try {
-    json j = json::from_msgpack(bytes.begin(), bytes.end());
-    KeyState k;
-    k.id = j.at("id");
-    k.org_id = j.at("org");
-    k.name = j.at("name");
-    k.secret_hash_hex = j.at("hash");
-    k.obfuscated_value = j.at("obf");
-    k.prefix = j.at("prefix");
-    k.environment = j.at("env");
-    k.permissions = j.at("perms").get<std::vector<std::string>>();
-    k.permission_set = j.at("pset");
-    k.owner = Owner{j.at("ot"), j.at("oi")};
-    k.metadata = j.at("meta");
-    k.status = j.at("status");
-    k.created_at = j.at("cat");
-    k.created_by = Actor{j.at("cbt"), j.at("cbi")};
-    k.updated_at = j.at("uat");
-    k.usage_count = j.at("uses");
-    k.enabled = j.at("enabled");
-    k.ip_allowlist = j.at("ips").get<std::vector<std::string>>();
-    k.version = j.at("v");
-    k.created_seq = j.at("cseq");
-    GetOpt(j, "desc", k.description);
-    GetOpt(j, "proj", k.project_id);
-    GetOpt(j, "exp", k.expires_at);
-    GetOpt(j, "rat", k.revoked_at);
-    GetOpt(j, "rr", k.revoke_reason);
-    GetOpt(j, "xat", k.expired_at);
-    GetOpt(j, "rf", k.rotated_from);
-    GetOpt(j, "rt", k.rotated_to);
-    GetOpt(j, "lua", k.last_used_at);
-    GetOpt(j, "lui", k.last_used_ip);
-    GetOpt(j, "luu", k.last_used_user_agent);
-    GetOpt(j, "crat", k.credits_refilled_at);
-    k.credits_basis = j.value("crb", int64_t{0});
-    k.credits_low_warned = j.value("clw", false);
-    GetOpt(j, "ewf", k.expiry_warned_for);
-    GetOpt(j, "eww", k.expiry_warned_window);
-    if (j.contains("cr")) k.credits = CreditsFrom(j["cr"]);
-    if (j.contains("rl")) k.ratelimit = RateLimit{j["rl"].at("limit"), j["rl"].at("window_ms")};
-    return k;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
+// DecodeKey is in key_decoder.cc.
 
 std::string EncodeOrg(const OrgState& o) {
   json j = {{"id", o.id}, {"name", o.name}, {"status", o.status}, {"cat", o.created_at}, {"uat", o.updated_at},

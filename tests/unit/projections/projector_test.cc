@@ -92,6 +92,33 @@ TEST_CASE("revocation folds into the projection", "[projections]") {
   CHECK(DecideRevokeKey(*key, std::nullopt, s.Ctx())->empty());
 }
 
+TEST_CASE("a listing reads each key's latest state from the by-org index", "[projections]") {
+  Stack s;
+  s.CreateOrg("acme");
+  auto kept = s.CreateKey("acme");
+  auto revoked = s.CreateKey("acme");
+  auto ev = DecideRevokeKey(*s.reads->GetKey(revoked), std::string("leaked"), s.Ctx());
+  REQUIRE(ev.ok());
+  REQUIRE(s.log->AppendAndWait(ev.value(), true).status.ok());
+
+  // The listing holds copies of the states: they must follow every event, not just the creation.
+  projections::KeyFilter all;
+  all.status = "all";
+  auto page = s.reads->ListKeys("acme", all, std::nullopt, 10, Stack::NowMs());
+  REQUIRE(page.ok());
+  REQUIRE(page->items.size() == 2);
+  CHECK(page->items[0].id == revoked);
+  CHECK(page->items[0].status == "revoked");
+  CHECK(page->items[0].revoke_reason == "leaked");
+  CHECK(page->items[0].version == 2);
+  CHECK(page->items[1].id == kept);
+  CHECK(page->items[1].status == "active");
+  projections::KeyFilter active;  // the default filter
+  auto actives = s.reads->ListKeys("acme", active, std::nullopt, 10, Stack::NowMs());
+  REQUIRE(actives->items.size() == 1);
+  CHECK(actives->items[0].id == kept);
+}
+
 TEST_CASE("a rebuilt projection equals the one folded live", "[projections]") {
   Stack s;
   s.CreateOrg("acme");

@@ -116,3 +116,84 @@ TEST_CASE("integers take every MessagePack width and sign", "[projections][codec
     CHECK(back->created_at == v);
   }
 }
+
+TEST_CASE("DecodeKey reads what the DOM reads: metadata of any shape, nil options, unknown fields",
+          "[projections][codec]") {
+  KeyState full = FullKey();
+  json j = json::from_msgpack(projections::EncodeKey(full));
+  auto decode = [](const json& state) {
+    auto bytes = json::to_msgpack(state);
+    return projections::DecodeKey(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  };
+
+  // Metadata is free JSON: nested objects and arrays, floats, a scalar, null.
+  for (const char* meta : {R"({"a":{"b":[1,{"c":[]},2.5,"x"]},"d":{}})", "[]", "\"text\"", "null", "-1"}) {
+    json state = j;
+    state["meta"] = json::parse(meta);
+    auto back = decode(state);
+    INFO(meta);
+    REQUIRE(back);
+    CHECK(back->metadata == state["meta"]);
+    CHECK(back->name == full.name);  // the fields after it are read as fields again
+    CHECK(back->credits == full.credits);
+  }
+
+  // A field this version does not know is skipped whole, whatever its shape.
+  json extra = j;
+  extra["zz_future"] = json::parse(R"({"id":"not the id","perms":[1,2]})");
+  extra["aa_future"] = json::array({"x", json::object({{"v", 9}})});
+  auto back = decode(extra);
+  REQUIRE(back);
+  CHECK(back->id == full.id);
+  CHECK(back->version == full.version);
+  CHECK(back->permissions == full.permissions);
+
+  // Nil reads as absent for an optional field.
+  json nils = j;
+  nils["desc"] = nullptr;
+  nils["exp"] = nullptr;
+  back = decode(nils);
+  REQUIRE(back);
+  CHECK_FALSE(back->description);
+  CHECK_FALSE(back->expires_at);
+}
+
+TEST_CASE("DecodeKey refuses a state with a missing or mistyped field, or bytes after it", "[projections][codec]") {
+  json j = json::from_msgpack(projections::EncodeKey(FullKey()));
+  auto decodes = [](const json& state, const std::string& tail = "") {
+    auto bytes = json::to_msgpack(state);
+    std::string s(bytes.begin(), bytes.end());
+    return projections::DecodeKey(s + tail).has_value();
+  };
+  CHECK(decodes(j));
+  CHECK_FALSE(decodes(j, std::string(1, '\xc0')));  // trailing bytes
+  for (const char* required : {"id", "org", "name", "hash", "perms", "meta", "status", "cat", "enabled", "ips", "v",
+                               "cseq"}) {
+    json missing = j;
+    missing.erase(required);
+    INFO(required);
+    CHECK_FALSE(decodes(missing));
+    json nil = j;
+    nil[required] = nullptr;
+    if (std::string(required) != "meta") CHECK_FALSE(decodes(nil));
+  }
+  auto with = [&](const char* field, json value) {
+    json changed = j;
+    changed[field] = std::move(value);
+    return changed;
+  };
+  CHECK_FALSE(decodes(with("id", 7)));
+  CHECK_FALSE(decodes(with("cat", "yesterday")));
+  CHECK_FALSE(decodes(with("cat", 1.5)));
+  CHECK_FALSE(decodes(with("enabled", 1)));
+  CHECK_FALSE(decodes(with("v", -1)));
+  CHECK_FALSE(decodes(with("perms", json::array({"a", 1}))));
+  CHECK_FALSE(decodes(with("perms", json::array({json::array({"a"})}))));
+  CHECK_FALSE(decodes(with("cr", json::object({{"refill", {{"amount", 1}, {"interval", "daily"}}}}))));
+  CHECK_FALSE(decodes(with("cr", json::object({{"remaining", 1}, {"refill", {{"amount", 1}}}}))));
+  CHECK_FALSE(decodes(with("rl", json::object({{"limit", 1}}))));
+  CHECK_FALSE(decodes(with("cr", nullptr)));
+  CHECK_FALSE(decodes(json::array({j})));
+  CHECK_FALSE(projections::DecodeKey(""));
+  CHECK_FALSE(projections::DecodeKey("stale"));
+}
