@@ -175,7 +175,15 @@ size_t ExpirySweeper::SweepOnce() {
       size_t before = appended;
       for (const auto& id : due) {
         CommandContext ctx = SystemContext("sweeper");
-        if (AppendForKey(log_, reads_, id, /*durable=*/true, [&](const KeyState& key) { return decide(key, ctx); }))
+        // Progress is an event appended: a due key that decides nothing (one past its expiry, due
+        // a warning) counted as progress, and the same page was read again for 64 rounds.
+        bool decided = false;
+        if (AppendForKey(log_, reads_, id, /*durable=*/true, [&](const KeyState& key) {
+              auto events = decide(key, ctx);
+              decided = !events.empty();
+              return events;
+            }) &&
+            decided)
           ++appended;
       }
       if (appended == before || due.size() < 256) break;  // no progress: try again next period

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <iterator>
 
 #include <rocksdb/sst_file_writer.h>
 
@@ -10,6 +11,15 @@ namespace kl::storage {
 
 void BulkLoad::Put(rocksdb::ColumnFamilyHandle* cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
   by_cf_[cf].emplace_back(key.ToString(), value.ToString());
+}
+
+void BulkLoad::PutAll(rocksdb::ColumnFamilyHandle* cf, Entries&& entries) {
+  Entries& to = by_cf_[cf];
+  if (to.empty()) {
+    to = std::move(entries);
+  } else {
+    to.insert(to.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+  }
 }
 
 namespace {

@@ -21,8 +21,13 @@ class BulkLoad {
   BulkLoad(const BulkLoad&) = delete;
   BulkLoad& operator=(const BulkLoad&) = delete;
 
+  using Entries = std::vector<std::pair<std::string, std::string>>;  // key, value
+
   // In any order; a later Put of the same key in the same column family wins (as in a batch).
   void Put(rocksdb::ColumnFamilyHandle* cf, const rocksdb::Slice& key, const rocksdb::Slice& value);
+  // Entries made elsewhere (on other threads, say), as if each was Put, in order, after what was
+  // Put so far.
+  void PutAll(rocksdb::ColumnFamilyHandle* cf, Entries&& entries);
 
   // Writes and ingests everything put so far (atomically across column families: after a crash
   // either all of it is there or none). Every column family loaded must be empty. The files are
@@ -30,7 +35,6 @@ class BulkLoad {
   Status Finish();
 
  private:
-  using Entries = std::vector<std::pair<std::string, std::string>>;
   Database* db_;
   std::map<rocksdb::ColumnFamilyHandle*, Entries> by_cf_;
 };

@@ -1,0 +1,45 @@
+#include "storage/bulk_load.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "storage/database.h"
+#include "tests/support/temp_dir.h"
+
+using namespace kl;
+
+namespace {
+std::map<std::string, std::string> ReadAll(storage::Database& db, const std::string& cf) {
+  std::map<std::string, std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(rocksdb::ReadOptions(), db.cf(cf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) out[it->key().ToString()] = it->value().ToString();
+  REQUIRE(it->status().ok());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a bulk load ingests every column family's entries, sorted, the last Put of a key winning",
+          "[storage][bulk_load]") {
+  test::TempDir dir;
+  auto db = std::move(storage::Database::Open(dir.path(), {"a", "b", "c"}).value());
+  {
+    storage::BulkLoad bulk(db.get());
+    bulk.Put(db->cf("a"), "k2", "first");
+    bulk.Put(db->cf("a"), "k1", "one");
+    // Entries made on other threads come after what was Put: a key in both takes their value.
+    storage::BulkLoad::Entries made = {{"k3", "three"}, {"k2", "second"}};
+    bulk.PutAll(db->cf("a"), std::move(made));
+    bulk.PutAll(db->cf("b"), {{"x", "1"}, {"x", "2"}});
+    bulk.PutAll(db->cf("c"), {});  // an empty column family is not loaded at all
+    REQUIRE(bulk.Finish().ok());
+  }
+  CHECK(ReadAll(*db, "a") == std::map<std::string, std::string>{{"k1", "one"}, {"k2", "second"}, {"k3", "three"}});
+  CHECK(ReadAll(*db, "b") == std::map<std::string, std::string>{{"x", "2"}});
+  CHECK(ReadAll(*db, "c").empty());
+  // The scratch files were moved in, and their directory is gone.
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::path(db->db()->GetName()) / "bulk-load"));
+}
