@@ -25,6 +25,7 @@ endforeach()
 # exports layer, and building it alone skips the http layer's compile time.
 set(KL_FUZZ_LINK_export_verify_fuzz kl_exports)
 set(KL_FUZZ_LINK_webhook_url_fuzz kl_domain)
+set(KL_FUZZ_LINK_state_codec_fuzz kl_projections)
 file(GLOB KL_FUZZ_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/*_fuzz.cc)
 set(KL_FUZZ_TARGETS "")
 foreach(src ${KL_FUZZ_SRCS})
@@ -45,6 +46,12 @@ add_executable(fuzz_event_seeds ${CMAKE_SOURCE_DIR}/tests/fuzz/event_seeds.cc)
 target_compile_options(fuzz_event_seeds PRIVATE -fsanitize=${KL_FUZZ_SANITIZERS} ${KL_FUZZ_COMMON_FLAGS})
 target_link_options(fuzz_event_seeds PRIVATE -fsanitize=fuzzer-no-link,${KL_FUZZ_SANITIZERS})
 target_link_libraries(fuzz_event_seeds PRIVATE kl_events)
+
+# Writes EncodeKey() of the key states of tests/fuzz/state_fixtures.h: the seed corpus of state_codec_fuzz.
+add_executable(fuzz_state_seeds ${CMAKE_SOURCE_DIR}/tests/fuzz/state_seeds.cc)
+target_compile_options(fuzz_state_seeds PRIVATE -fsanitize=${KL_FUZZ_SANITIZERS} ${KL_FUZZ_COMMON_FLAGS})
+target_link_options(fuzz_state_seeds PRIVATE -fsanitize=fuzzer-no-link,${KL_FUZZ_SANITIZERS})
+target_link_libraries(fuzz_state_seeds PRIVATE kl_projections)
 
 # `cmake --build build-fuzz --target fuzz` builds exactly these (scripts/fuzz.sh uses it).
 add_custom_target(fuzz DEPENDS ${KL_FUZZ_TARGETS})

@@ -5,7 +5,6 @@
 #include <kj/exception.h>
 
 #include <cstring>
-#include <vector>
 
 #include "events/events.capnp.h"
 #include "events/sanitize.h"
@@ -389,13 +388,13 @@ Result<Event> Decode(std::string_view bytes) {
   // aligned copy goes in a buffer kept by each thread: an allocation per event was measurable in
   // a replay, which decodes millions. Nothing decoded points into it (strings are copied out).
   // An outsized value gets a buffer of its own, so that no thread keeps one around.
-  thread_local std::vector<capnp::word> kept;
-  std::vector<capnp::word> outsized;
+  thread_local kj::Array<capnp::word> kept;
+  kj::Array<capnp::word> outsized;
   const size_t words = bytes.size() / sizeof(capnp::word);
-  std::vector<capnp::word>& buffer = words <= 8192 ? kept : outsized;
-  if (buffer.size() < words) buffer.resize(words);
-  std::memcpy(buffer.data(), bytes.data(), bytes.size());
-  kj::ArrayPtr<const capnp::word> aligned(buffer.data(), words);
+  kj::Array<capnp::word>& buffer = words <= 8192 ? kept : outsized;
+  if (buffer.size() < words) buffer = kj::heapArray<capnp::word>(words);
+  std::memcpy(buffer.begin(), bytes.data(), bytes.size());
+  kj::ArrayPtr<const capnp::word> aligned(buffer.begin(), words);
   capnp::ReaderOptions options;
   options.traversalLimitInWords = 1 << 20;  // 8 MiB: far above any real event
   options.nestingLimit = 16;

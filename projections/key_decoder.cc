@@ -144,6 +144,9 @@ class KeyStateSax {
       case Map::kRefill: field_ = k == "amount" ? F::kAmount : k == "interval" ? F::kInterval : F::kNone; break;
       case Map::kRateLimit: field_ = k == "limit" ? F::kLimit : k == "window_ms" ? F::kWindowMs : F::kNone; break;
     }
+    // A field read twice is refused: which one wins is not part of the format (EncodeKey never
+    // writes one), and no reading of it should be trusted.
+    if (field_ != F::kNone && (seen_ & Bit(field_))) return false;
     if (field_ == F::kMeta) {
       mode_ = Mode::kMeta;
       meta_.emplace(k_.metadata, false);
@@ -157,11 +160,15 @@ class KeyStateSax {
  private:
   // Inside "meta" (forwarded to the DOM builder) or an unknown field's value (ignored).
   enum class Mode : uint8_t { kNormal, kMeta, kSkip };
+  static constexpr int kMaxNesting = 128;
 
   // An event of a value being forwarded or skipped; `nest` is +1 for a start, -1 for an end. When the
   // value is complete, reading goes back to the state's own fields.
   template <typename Forward>
   bool Nested(Forward forward, int nest) {
+    // The reader recurses once per level: a forged value nested thousands deep would overflow the
+    // stack. EncodeKey writes metadata at most 64 deep (the API's limit).
+    if (nest > 0 && nest_ >= kMaxNesting) return false;
     bool ok = mode_ != Mode::kMeta || forward();
     nest_ += nest;
     if (nest_ == 0) {

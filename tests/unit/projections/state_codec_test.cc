@@ -197,3 +197,52 @@ TEST_CASE("DecodeKey refuses a state with a missing or mistyped field, or bytes 
   CHECK_FALSE(projections::DecodeKey(""));
   CHECK_FALSE(projections::DecodeKey("stale"));
 }
+
+namespace {
+// EncodeKey's map with one more entry appended (MessagePack bytes of a key, then of its value).
+std::string WithEntry(std::string encoded, const std::string& entry) {
+  REQUIRE(static_cast<uint8_t>(encoded[0]) == 0xde);  // map 16: two count bytes follow
+  unsigned count = (static_cast<uint8_t>(encoded[1]) << 8 | static_cast<uint8_t>(encoded[2])) + 1;
+  encoded[1] = static_cast<char>(count >> 8), encoded[2] = static_cast<char>(count & 0xff);
+  return encoded + entry;
+}
+std::string Nested(const std::string& key, int depth) {
+  std::string entry(1, static_cast<char>(0xa0 | key.size()));
+  entry += key;
+  entry += std::string(depth, '\x91');  // an array of one element, `depth` times
+  return entry + '\xc0';                // nil at the bottom
+}
+}  // namespace
+
+TEST_CASE("DecodeKey refuses a field given twice and nesting deeper than any stored state", "[projections][codec]") {
+  KeyState k;
+  k.id = "key_1";
+  k.description = "first";
+  k.credits = Credits{7, std::nullopt};
+  std::string encoded = projections::EncodeKey(k);
+  REQUIRE(projections::DecodeKey(encoded));
+  CHECK_FALSE(projections::DecodeKey(WithEntry(encoded, "\xa4" "desc" "\xc0")));          // desc: nil
+  CHECK_FALSE(projections::DecodeKey(WithEntry(encoded, "\xa2" "id" "\xa1" "x")));        // id: "x"
+  CHECK_FALSE(projections::DecodeKey(WithEntry(encoded, "\xa2" "cr" "\x80")));            // cr: {}
+  CHECK(projections::DecodeKey(WithEntry(encoded, "\xa6" "future" "\x01")));             // unknown: skipped
+  CHECK(projections::DecodeKey(WithEntry(WithEntry(encoded, "\xa6" "future" "\x01"), "\xa6" "future" "\x02")));
+
+  // Unknown fields and metadata may nest as deep as the API lets metadata nest, not thousands deep
+  // (the reader recurses once per level: that would overflow the stack).
+  json meta = nullptr;
+  for (int i = 0; i < 64; ++i) meta = json::array({meta});
+  k.metadata = meta;
+  auto deep = projections::DecodeKey(projections::EncodeKey(k));
+  REQUIRE(deep);
+  CHECK(deep->metadata == meta);
+  CHECK(projections::DecodeKey(WithEntry(encoded, Nested("zz", 100))));
+  CHECK_FALSE(projections::DecodeKey(WithEntry(encoded, Nested("zz", 100000))));
+  std::string no_meta = projections::EncodeKey(KeyState{});
+  // Replace the stored metadata ({} = 0x80 after "meta") with a deep one.
+  size_t at = no_meta.find("\xa4" "meta\x80");
+  REQUIRE(at != std::string::npos);
+  std::string deep_meta = no_meta.substr(0, at) + Nested("meta", 100000) + no_meta.substr(at + 6);
+  CHECK_FALSE(projections::DecodeKey(deep_meta));
+  std::string ok_meta = no_meta.substr(0, at) + Nested("meta", 100) + no_meta.substr(at + 6);
+  CHECK(projections::DecodeKey(ok_meta));
+}
