@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -95,13 +96,19 @@ namespace {
 struct Connection {
   std::weak_ptr<Tcp::Peer> peer;
   int fd = -1;
-  std::thread::id reactor;  // the only thread that reads input or writes directly
+  std::thread::id reactor;  // the thread that reads input (see `mu` for when another one writes)
   std::string peer_ip;
   bool direct_writes = true;  // false under TLS: bytes must go through Pistache's SSL_write
   std::atomic<bool> open{true};
   std::atomic<int> queued{0};  // responses handed to Pistache's write queue, not yet written
 
-  // Reactor thread only.
+  // Guards everything below. It is the reactor thread's, except when an answer finished on
+  // another thread is resolved there: Pistache runs a `then` on the thread that attaches it when
+  // the write is already done, so Answered (and Process, which reads on) can run on the log
+  // writer's thread while the reactor appends new input. Unguarded, that race emptied `in` under
+  // a Process reading it (a crash under 64 clients creating keys). Recursive: the reactor's own
+  // Process answers synchronously through Answered.
+  std::recursive_mutex mu;
   enum class Phase { kStart, kHead, kBody, kAwaiting, kClosing };
   Phase phase = Phase::kStart;
   std::string in;     // received bytes; those before `in_pos` are consumed
@@ -161,7 +168,9 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
     auto conn = ConnectionOf(peer);
-    if (!conn || conn->phase == Connection::Phase::kClosing) return;
+    if (!conn) return;
+    std::lock_guard lock(conn->mu);
+    if (conn->phase == Connection::Phase::kClosing) return;
     if (conn->in.size() - conn->in_pos + len > kMaxBufferedBytes)
       return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the request exceeds the size limit"));
     conn->in.append(buffer, len);
@@ -358,6 +367,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
 
   // Reactor thread: the request in progress has its answer; read on.
   void Answered(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, bool close_after) {
+    std::lock_guard lock(conn->mu);
     peer->setIdle(true);
     conn->phase = close_after ? Connection::Phase::kClosing : Connection::Phase::kStart;
     if (!conn->dispatching && !close_after) Process(conn, peer);
