@@ -195,7 +195,9 @@ std::string ProblemIn(const std::string& answer) {
       if (strncasecmp(name, "X-Request-Id:", 13) == 0) has_id = true;
       if (strncasecmp(name, "Content-Length:", 15) == 0) length = std::strtoull(name + 15, nullptr, 10);
     }
-    if (!has_id) return "a response without X-Request-Id";
+    // An interim answer ("100 Continue" to an Expect) is a status line alone: no request id.
+    bool interim = head.size() > 9 && head[9] == '1';
+    if (!has_id && !interim) return "a response without X-Request-Id";
     at = head_end + 4 + length;
     if (at < answer.size() && answer.compare(at, 7, "HTTP/1.") != 0) break;  // not a response boundary
   }
