@@ -63,6 +63,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   table.block_cache = rocksdb::NewLRUCache(64 << 20);
   db->cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db->cf_options_.paranoid_file_checks = true;
+  // LZ4 rather than the default Snappy: files of the same size here, and reading the log decoded
+  // half again as fast (replay). Files written before keep their compression; both are read.
+  db->cf_options_.compression = rocksdb::kLZ4Compression;
 
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kLogCf, kStreamsCf, kOrgHeadsCf, kMetaCf, kCursorsCf};
   names.insert(names.end(), extra_cfs.begin(), extra_cfs.end());

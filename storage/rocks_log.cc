@@ -341,7 +341,11 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
 }
 
 Status RocksLog::Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  // A range read of the log goes through each block once (replay, catch-up, tailing): caching
+  // those blocks cost a replay a fifth of its reading and evicted the projections' hot blocks.
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, log_cf_));
   out->reserve(out->size() + std::min<size_t>(limit, 8192));  // events are big: no regrowth moves
   for (it->Seek(EncodeBE64(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
     auto ev = events::Decode(std::string_view(it->value().data(), it->value().size()));
