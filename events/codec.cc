@@ -381,7 +381,7 @@ std::string Encode(const Event& e) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
-Result<Event> Decode(std::string_view bytes) {
+Status DecodeInto(std::string_view bytes, Event* out) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
     return Status(Code::kInternal, "an encoded event must be a whole number of 8-byte words");
   // RocksDB values carry no alignment guarantee; Cap'n Proto readers need word alignment. The
@@ -398,32 +398,58 @@ Result<Event> Decode(std::string_view bytes) {
   capnp::ReaderOptions options;
   options.traversalLimitInWords = 1 << 20;  // 8 MiB: far above any real event
   options.nestingLimit = 16;
+  // Strings are assigned, not constructed: those of a recycled event keep their storage.
+  auto assign = [](std::string& to, capnp::Text::Reader t) { to.assign(t.cStr(), t.size()); };
   try {
     capnp::FlatArrayMessageReader reader(aligned, options);
     // One value holds exactly one message: trailing words mean the value is not what we wrote.
     if (reader.getEnd() != aligned.end())
       return Status(Code::kInternal, "event does not decode: trailing bytes after the message");
     auto r = reader.getRoot<s::Event>();
-    Event e;
+    Event& e = *out;
     e.seq = r.getSeq();
     e.recorded_at = r.getRecordedAt();
     e.prev_hash = GetHash(r.getPrevHash());
     e.hash = GetHash(r.getHash());
     e.org_prev_hash = GetHash(r.getOrgPrevHash());
     e.org_hash = GetHash(r.getOrgHash());
-    e.id = Str(r.getId());
-    e.org_id = Str(r.getOrgId());
-    e.key_id = Opt(r.getKeyId());
+    assign(e.id, r.getId());
+    assign(e.org_id, r.getOrgId());
+    if (r.getKeyId().isValue()) {
+      if (!e.key_id) e.key_id.emplace();
+      assign(*e.key_id, r.getKeyId().getValue());
+    } else {
+      e.key_id.reset();
+    }
     e.stream_version = r.getStreamVersion();
-    e.actor = Actor{Str(r.getActor().getType()), Str(r.getActor().getId())};
-    e.request_id = Str(r.getRequestId());
-    e.data = ReadPayload(r.getPayload());
-    return e;
+    assign(e.actor.type, r.getActor().getType());
+    assign(e.actor.id, r.getActor().getId());
+    assign(e.request_id, r.getRequestId());
+    auto payload = r.getPayload();
+    // The commonest event by far: a recycled one is most often a usage window too.
+    if (auto* used = std::get_if<KeyUsed>(&e.data); used && payload.isKeyUsed()) {
+      auto u = payload.getKeyUsed();
+      used->count = u.getCount();
+      used->first_at = u.getFirstAt();
+      used->last_at = u.getLastAt();
+      assign(used->ip, u.getIp());
+      assign(used->user_agent, u.getUserAgent());
+      used->credits_spent = u.getCreditsSpent();
+    } else {
+      e.data = ReadPayload(payload);
+    }
+    return Status::Ok();
   } catch (const kj::Exception& ex) {
     return Status(Code::kInternal, std::string("event does not decode: ") + ex.getDescription().cStr());
   } catch (const std::exception& ex) {
     return Status(Code::kInternal, std::string("event does not decode: ") + ex.what());
   }
+}
+
+Result<Event> Decode(std::string_view bytes) {
+  Event e;
+  if (Status s = DecodeInto(bytes, &e); !s.ok()) return s;
+  return e;
 }
 
 }  // namespace kl::events

@@ -15,5 +15,9 @@ std::string Encode(const Event& event);
 // must be exactly one message (trailing bytes are refused), and an event type this build does
 // not know (written by a newer one) is a kInternal status too.
 Result<Event> Decode(std::string_view bytes);
+// The same, into an existing event: every field of *out is overwritten, and strings already in it
+// lend their storage (a replay decodes millions of events into recycled ones). On an error *out
+// holds a mix of old and new fields.
+Status DecodeInto(std::string_view bytes, Event* out);
 
 }  // namespace kl::events

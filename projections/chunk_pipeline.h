@@ -28,7 +28,7 @@ class ChunkPipeline {
   Result<std::vector<Event>> Next();
   // Hands a folded chunk back for a reader to refill. A chunk's buffer is megabytes: a fresh one
   // per chunk came from new pages each time, and faulting them in was a fifth of the reading.
-  // The reader also destroys the old events, off the folding thread.
+  // The reader decodes the next events into the old ones (reusing their strings' storage).
   void Recycle(std::vector<Event>&& chunk);
 
  private:

@@ -1,6 +1,7 @@
 #include "projections/projector.h"
 
 #include <algorithm>
+#include <array>
 #include <future>
 #include <thread>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include "domain/crypto.h"
 #include "domain/key_warnings.h"
 #include "projections/chunk_pipeline.h"
+#include "projections/key_slots.h"
 #include "projections/state_codec.h"
 #include "projections/webhook_projection.h"
 #include "storage/bulk_load.h"
@@ -192,7 +194,7 @@ Result<uint64_t> Projector::CatchUp(const storage::EventLog& log, const std::fun
 
 Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::function<void(uint64_t)>& progress) {
   if (Checkpoint() != 0) return Status(Code::kInternal, "rebuild needs empty projections");
-  std::unordered_map<std::string, std::optional<KeyState>> keys;
+  KeySlots keys(log.HeadSeq() / 8);  // a generous guess: growing the table costs more than spare cells
   std::unordered_map<std::string, std::optional<OrgState>> orgs;
   std::unordered_map<std::string, std::optional<WebhookState>> webhooks;
   // Keys and their indexes go in through SST files (storage::BulkLoad), the rest (orgs, webhooks,
@@ -200,8 +202,9 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   storage::BulkLoad bulk(db_);
   rocksdb::WriteBatch batch;
   uint64_t folded = 0, from = 0;
-  keys.reserve(log.HeadSeq() / 8);  // a generous guess: rehashing a big map costs more than spare buckets
-  std::vector<std::optional<KeyState>*> slots;
+  constexpr size_t kFoldBatch = 32;
+  std::array<uint64_t, kFoldBatch> hashes;
+  std::array<std::optional<KeyState>*, kFoldBatch> slots;
   // Reading and decoding the log is more work than folding it: readers on every core prepare the
   // next chunks while this thread folds them in log order.
   ChunkPipeline pipeline(log, log.HeadSeq(), 8192, std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
@@ -210,22 +213,32 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
     if (!next.ok()) return next.status();
     std::vector<Event> chunk = std::move(*next);
     if (chunk.empty()) break;
-    // The chunk's key lookups first, in a loop of their own: they are independent of each other,
-    // so their cache misses overlap, where one lookup per fold step waited for each in turn.
-    slots.clear();
-    for (const Event& e : chunk)
-      if (e.key_id) slots.push_back(&keys[*e.key_id]);
-    auto slot = slots.begin();
-    for (const Event& e : chunk) {
-      if (e.key_id) {
-        auto& key = **slot++;
-        EvolveKey(key, e);
-        if (key && std::holds_alternative<KeyCreated>(e.data)) {
-          if (Status s = PutCreationIndexes(*key, e, by_hash_, idempotency_, bulk); !s.ok()) return s;
+    // Key lookups are cache misses (the states of a big log do not fit in any cache) and
+    // independent of each other: a batch's misses are started together, in stages, before the
+    // batch is folded: the table's cells, then the entries they name. (Prefetching the states
+    // too did not help.)
+    for (size_t begin = 0; begin < chunk.size(); begin += kFoldBatch) {
+      const size_t end = std::min(chunk.size(), begin + kFoldBatch);
+      for (size_t i = begin; i < end; ++i)
+        if (chunk[i].key_id) keys.PrefetchCell(hashes[i - begin] = KeySlots::Hash(*chunk[i].key_id));
+      for (size_t i = begin; i < end; ++i)
+        if (chunk[i].key_id) keys.PrefetchEntry(hashes[i - begin]);
+      for (size_t i = begin; i < end; ++i) {
+        if (!chunk[i].key_id) continue;
+        slots[i - begin] = &keys.Find(*chunk[i].key_id, hashes[i - begin]);
+      }
+      for (size_t i = begin; i < end; ++i) {
+        const Event& e = chunk[i];
+        if (e.key_id) {
+          auto& key = *slots[i - begin];
+          EvolveKey(key, e);
+          if (key && std::holds_alternative<KeyCreated>(e.data)) {
+            if (Status s = PutCreationIndexes(*key, e, by_hash_, idempotency_, bulk); !s.ok()) return s;
+          }
+        } else {
+          EvolveOrg(orgs[e.org_id], e);
+          FoldWebhookInMemory(webhooks, e);
         }
-      } else {
-        EvolveOrg(orgs[e.org_id], e);
-        FoldWebhookInMemory(webhooks, e);
       }
     }
     folded += chunk.size();
@@ -238,8 +251,9 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   // the cores, each part writing its own entries.
   std::vector<const std::optional<KeyState>*> finals;
   finals.reserve(keys.size());
-  for (const auto& [id, key] : keys)
+  keys.ForEach([&](std::string_view, const std::optional<KeyState>& key) {
     if (key) finals.push_back(&key);
+  });
   struct Encoded {
     storage::BulkLoad::Entries keys, by_org, expiry, refill, warn;
   };
@@ -276,7 +290,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   encoded.clear();
   finals.clear();
   // Freeing every key's state takes a while: another thread does it while the files are written.
-  std::thread release([doomed = std::move(keys)]() mutable { doomed.clear(); });
+  std::thread release([doomed = std::move(keys)]() mutable { KeySlots gone = std::move(doomed); });
   // Before the checkpoint: a crash in between leaves projections without one, and replay resets
   // the projections before it rebuilds.
   Status finished = bulk.Finish();

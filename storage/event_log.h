@@ -48,6 +48,12 @@ class EventLog {
 
   // Events with seq > after_seq, oldest first, at most `limit`.
   virtual Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const = 0;
+  // The same, but replacing out's contents, whose events a log may reuse (their strings' storage):
+  // for a reader that recycles a buffer of events, such as a replay's.
+  virtual Status ReadReplacing(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
+    out->clear();
+    return Read(after_seq, limit, out);
+  }
   // Events of one stream with stream_version > after_version, oldest first.
   virtual Status ReadStream(const std::string& stream, uint64_t after_version, size_t limit,
                             std::vector<Event>* out) const = 0;

@@ -340,20 +340,39 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
   if (accepted > 0 && write_status.ok()) FireWaiters(seq);
 }
 
-Status RocksLog::Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
+namespace {
+// Decodes the log's events with seq > after_seq (at most `limit`) into (*out)[first...], reusing
+// the events already there, and resizes *out to end with the last one read.
+Status ReadLogInto(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf, uint64_t after_seq, size_t limit,
+                   std::vector<Event>* out, size_t first) {
   // A range read of the log goes through each block once (replay, catch-up, tailing): caching
   // those blocks cost a replay a fifth of its reading and evicted the projections' hot blocks.
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, log_cf_));
-  out->reserve(out->size() + std::min<size_t>(limit, 8192));  // events are big: no regrowth moves
-  for (it->Seek(EncodeBE64(after_seq + 1)); it->Valid() && out->size() < limit; it->Next()) {
-    auto ev = events::Decode(std::string_view(it->value().data(), it->value().size()));
-    if (!ev.ok()) return Status(Code::kInternal, "event at seq " + std::to_string(DecodeBE64(it->key())) +
-                                                     " does not decode: " + ev.status().message());
-    out->push_back(std::move(ev.value()));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, log_cf));
+  out->reserve(first + std::min<size_t>(limit, 8192));  // events are big: no regrowth moves
+  size_t n = first;
+  for (it->Seek(EncodeBE64(after_seq + 1)); it->Valid() && n - first < limit; it->Next()) {
+    if (n == out->size()) out->emplace_back();
+    Status s = events::DecodeInto(std::string_view(it->value().data(), it->value().size()), &(*out)[n]);
+    if (!s.ok()) {
+      out->resize(n);
+      return Status(Code::kInternal,
+                    "event at seq " + std::to_string(DecodeBE64(it->key())) + " does not decode: " + s.message());
+    }
+    ++n;
   }
+  out->resize(n);
   return FromRocks(it->status(), "read log");
+}
+}  // namespace
+
+Status RocksLog::Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
+  return ReadLogInto(db_->db(), log_cf_, after_seq, limit, out, out->size());
+}
+
+Status RocksLog::ReadReplacing(uint64_t after_seq, size_t limit, std::vector<Event>* out) const {
+  return ReadLogInto(db_->db(), log_cf_, after_seq, limit, out, 0);
 }
 
 Status RocksLog::ReadStream(const std::string& stream, uint64_t after_version, size_t limit,

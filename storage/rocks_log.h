@@ -26,6 +26,7 @@ class RocksLog final : public EventLog {
 
   void Append(std::vector<Event> events, bool durable, AppendCallback done) override;
   Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override;
+  Status ReadReplacing(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override;
   Status ReadStream(const std::string& stream, uint64_t after_version, size_t limit,
                     std::vector<Event>* out) const override;
   uint64_t HeadSeq() const override;

@@ -205,3 +205,33 @@ TEST_CASE("a fold that fails undoes only its own append within a group", "[stora
   CHECK(all[2].org_prev_hash == all[1].org_hash);
   CHECK(all[3].stream_version == 1);
 }
+
+TEST_CASE("ReadReplacing replaces what the buffer held, reusing its events", "[storage]") {
+  Fixture f;
+  f.Open();
+  for (int i = 0; i < 5; ++i) REQUIRE(f.log->AppendAndWait({OrgEvent("org" + std::to_string(i), 1)}, true).status.ok());
+  std::vector<Event> expected;
+  REQUIRE(f.log->Read(0, 100, &expected).ok());
+  REQUIRE(expected.size() == 5);
+
+  // A buffer holding more events than the read returns, of another stream and type.
+  std::vector<Event> buffer(7, OrgEvent("stale", 2));
+  buffer[0].key_id = "key_stale";
+  REQUIRE(f.log->ReadReplacing(2, 100, &buffer).ok());
+  REQUIRE(buffer.size() == 3);
+  for (size_t i = 0; i < buffer.size(); ++i) {
+    CHECK(buffer[i].seq == expected[i + 2].seq);
+    CHECK(buffer[i].org_id == expected[i + 2].org_id);
+    CHECK(buffer[i].key_id == std::nullopt);
+    CHECK(buffer[i].hash == expected[i + 2].hash);
+  }
+  // And one holding fewer: it grows, limited as Read is.
+  buffer.resize(1);
+  REQUIRE(f.log->ReadReplacing(0, 4, &buffer).ok());
+  REQUIRE(buffer.size() == 4);
+  CHECK(buffer[3].seq == 4);
+  // Read still appends.
+  REQUIRE(f.log->Read(4, 100, &buffer).ok());
+  REQUIRE(buffer.size() == 5);
+  CHECK(buffer[4].seq == 5);
+}
