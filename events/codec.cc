@@ -255,7 +255,9 @@ nlohmann::json ParseMetadata(capnp::Text::Reader t) {
     if (depth > kMaxDepth) throw std::runtime_error("stored metadata is nested too deep");
     return true;
   };
-  auto j = nlohmann::json::parse(Str(t), shallow, false);
+  // Most keys carry no metadata: no parser for that.
+  if (t.size() == 2 && t[0] == '{' && t[1] == '}') return nlohmann::json::object();
+  auto j = nlohmann::json::parse(std::string_view(t.cStr(), t.size()), shallow, false);
   if (j.is_discarded()) throw std::runtime_error("stored metadata is not JSON");
   return j;
 }
@@ -426,8 +428,10 @@ Status DecodeInto(std::string_view bytes, Event* out) {
     assign(e.actor.id, r.getActor().getId());
     assign(e.request_id, r.getRequestId());
     auto payload = r.getPayload();
-    // The commonest event by far: a recycled one is most often a usage window too.
-    if (auto* used = std::get_if<KeyUsed>(&e.data); used && payload.isKeyUsed()) {
+    // The commonest event by far, read in place (a recycled usage window's strings are reused).
+    if (payload.isKeyUsed()) {
+      auto* used = std::get_if<KeyUsed>(&e.data);
+      if (!used) used = &e.data.emplace<KeyUsed>();
       auto u = payload.getKeyUsed();
       used->count = u.getCount();
       used->first_at = u.getFirstAt();

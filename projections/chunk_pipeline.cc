@@ -1,5 +1,7 @@
 #include "projections/chunk_pipeline.h"
 
+#include <pthread.h>
+
 namespace kl::projections {
 
 ChunkPipeline::ChunkPipeline(const storage::EventLog& log, uint64_t head_seq, size_t chunk_size, size_t readers)
@@ -20,6 +22,7 @@ ChunkPipeline::~ChunkPipeline() {
 }
 
 void ChunkPipeline::Produce(size_t first_chunk) {
+  pthread_setname_np(pthread_self(), "kl-replay-read");  // for top and perf
   for (size_t i = first_chunk; i < chunks_; i += readers_) {
     std::vector<Event> chunk;
     {

@@ -1,6 +1,7 @@
 #include "storage/bulk_load.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <future>
 #include <iterator>
@@ -24,17 +25,52 @@ void BulkLoad::PutAll(rocksdb::ColumnFamilyHandle* cf, Entries&& entries) {
 
 namespace {
 
-// Sorts `entries` by key, keeping only the last Put of each key, and writes them to `path`.
-Status WriteSorted(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::vector<std::pair<std::string, std::string>>& entries,
+// The order WriteSorted writes `entries` in: by key, equal keys in Put order. Sorting the pairs
+// themselves compared heap-held keys at random (a cache miss or two per comparison) and moved
+// 64-byte pairs: a quarter second for 200k secret hashes. Here each entry is sorted as its index
+// and 8 bytes of its key, taken past the prefix every key shares (a key id's "key_" and time),
+// so almost every comparison is decided by those 8 bytes alone.
+std::vector<uint32_t> SortedOrder(const BulkLoad::Entries& entries) {
+  size_t shared = entries.empty() ? 0 : entries[0].first.size();
+  for (const auto& [key, value] : entries) {
+    size_t n = std::min(shared, key.size());
+    shared = std::mismatch(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(n), entries[0].first.begin()).first -
+             key.begin();
+  }
+  struct Item {
+    uint64_t head;  // big-endian: compares as the bytes do; a shorter key pads with zeros
+    uint32_t index;
+  };
+  std::vector<Item> items(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string& key = entries[i].first;
+    uint64_t head = 0;
+    for (size_t b = 0; b < 8; ++b)
+      head = head << 8 | (shared + b < key.size() ? static_cast<uint8_t>(key[shared + b]) : 0);
+    items[i] = Item{head, static_cast<uint32_t>(i)};
+  }
+  std::sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (a.head != b.head) return a.head < b.head;
+    // The same 8 bytes (or a zero byte against the end of a key): the whole keys decide.
+    if (int c = entries[a.index].first.compare(entries[b.index].first); c != 0) return c < 0;
+    return a.index < b.index;
+  });
+  std::vector<uint32_t> order(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order[i] = items[i].index;
+  return order;
+}
+
+// Writes `entries` to `path` sorted by key, keeping only the last Put of each key.
+Status WriteSorted(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const BulkLoad::Entries& entries,
                    const std::string& path) {
-  // Stable, so equal keys stay in Put order; the last of each run is the one kept.
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<uint32_t> order = SortedOrder(entries);
   rocksdb::Options options(db->GetDBOptions(), db->GetOptions(cf));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf);
   if (auto s = writer.Open(path); !s.ok()) return FromRocks(s, "open a bulk-load file");
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i + 1 < entries.size() && entries[i + 1].first == entries[i].first) continue;
-    if (auto s = writer.Put(entries[i].first, entries[i].second); !s.ok()) return FromRocks(s, "write a bulk-load file");
+  for (size_t i = 0; i < order.size(); ++i) {
+    const auto& [key, value] = entries[order[i]];
+    if (i + 1 < order.size() && entries[order[i + 1]].first == key) continue;
+    if (auto s = writer.Put(key, value); !s.ok()) return FromRocks(s, "write a bulk-load file");
   }
   if (auto s = writer.Finish(); !s.ok()) return FromRocks(s, "finish a bulk-load file");
   return Status::Ok();
