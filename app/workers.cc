@@ -1,5 +1,6 @@
 #include "app/workers.h"
 
+#include <pthread.h>
 
 #include <spdlog/spdlog.h>
 
@@ -63,7 +64,12 @@ UsageFlusher::UsageFlusher(storage::EventLog& log, const projections::ReadModel&
 
 UsageFlusher::~UsageFlusher() { Stop(); }
 
-void UsageFlusher::Start() { thread_ = std::thread([this] { Loop(); }); }
+void UsageFlusher::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "kl-usage-flush");  // for top and perf
+    Loop();
+  });
+}
 
 void UsageFlusher::Loop() { RunEvery(mu_, cv_, stopping_, period_, [this] { FlushOnce(); }); }
 
@@ -145,7 +151,12 @@ ExpirySweeper::ExpirySweeper(storage::EventLog& log, const projections::ReadMode
 
 ExpirySweeper::~ExpirySweeper() { Stop(); }
 
-void ExpirySweeper::Start() { thread_ = std::thread([this] { Loop(); }); }
+void ExpirySweeper::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "kl-sweeper");  // for top and perf
+    Loop();
+  });
+}
 
 void ExpirySweeper::Loop() { RunEvery(mu_, cv_, stopping_, period_, [this] { SweepOnce(); }); }
 

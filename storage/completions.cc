@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 namespace kl::storage {
@@ -18,7 +20,11 @@ void RunAll(std::vector<Completions::Task>& tasks) {
 }
 }  // namespace
 
-Completions::Completions() : thread_([this] { Loop(); }) {}
+Completions::Completions()
+    : thread_([this] {
+        pthread_setname_np(pthread_self(), "kl-completions");  // for top and perf
+        Loop();
+      }) {}
 
 Completions::~Completions() { Stop(); }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <pthread.h>
+
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <spdlog/spdlog.h>
 
@@ -44,8 +46,15 @@ Result<std::unique_ptr<RocksLog>> RocksLog::Open(Database* db, BatchFolder* fold
   } else if (!it->status().ok()) {
     return FromRocks(it->status(), "read log head");
   }
-  log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
-  log->timer_ = std::thread([l = log.get()] { l->TimerLoop(); });
+  // Named for top and perf.
+  log->writer_ = std::thread([l = log.get()] {
+    pthread_setname_np(pthread_self(), "kl-log-writer");
+    l->WriterLoop();
+  });
+  log->timer_ = std::thread([l = log.get()] {
+    pthread_setname_np(pthread_self(), "kl-log-timer");
+    l->TimerLoop();
+  });
   return log;
 }
 
