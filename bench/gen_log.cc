@@ -83,6 +83,11 @@ int main(int argc, char** argv) {
     uint64_t keys_left = want_keys - created;
     int dice = static_cast<int>(rng() % 100);
     bool create = keys_left > 0 && (live.empty() || keys_left * 100 >= left * 99 || dice < 30);
+    if (!create && live.empty()) {  // every key made, none left to use: nothing more can happen
+      std::fprintf(stderr, "gen_log: every key is revoked or expired; stopping short of %llu events\n",
+                   static_cast<unsigned long long>(total));
+      break;
+    }
     if (create) {
       const OrgState& org = orgs[rng() % orgs.size()];
       CreateKeyInput in;

@@ -23,6 +23,7 @@ void KeySlots::PrefetchEntry(uint64_t hash) const {
 
 bool KeySlots::Matches(const Entry& e, std::string_view id) const {
   if (e.length != id.size()) return false;
+  if (id.empty()) return true;  // (an empty view may hold a null pointer: no memcmp)
   if (id.size() <= kInline) return std::memcmp(e.head, id.data(), id.size()) == 0;
   return e.id == id;
 }
@@ -44,7 +45,7 @@ std::optional<KeyState>& KeySlots::Find(std::string_view id, uint64_t hash) {
   Entry& e = entry(slot);
   e.length = static_cast<uint32_t>(id.size());
   if (id.size() <= kInline) {
-    std::memcpy(e.head, id.data(), id.size());
+    if (!id.empty()) std::memcpy(e.head, id.data(), id.size());
   } else {
     e.id.assign(id);
   }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/key.h"
@@ -18,8 +19,15 @@ namespace kl::projections {
 class KeySlots {
  public:
   explicit KeySlots(size_t expected_keys = 0);
-  KeySlots(KeySlots&&) noexcept = default;
-  KeySlots& operator=(KeySlots&&) noexcept = default;
+  // A moved-from table is empty (and unusable until assigned to).
+  KeySlots(KeySlots&& other) noexcept
+      : cells_(std::move(other.cells_)), size_(std::exchange(other.size_, 0)), blocks_(std::move(other.blocks_)) {}
+  KeySlots& operator=(KeySlots&& other) noexcept {
+    cells_ = std::move(other.cells_);
+    size_ = std::exchange(other.size_, 0);
+    blocks_ = std::move(other.blocks_);
+    return *this;
+  }
 
   static uint64_t Hash(std::string_view id);
 
@@ -54,6 +62,7 @@ class KeySlots {
     std::string id;  // the id, when it does not fit
     uint64_t hash = 0;
   };
+  // Entry numbers are 32 bits: 4G keys would need terabytes of states in memory first.
   struct Cell {
     uint32_t tag = 0;   // high bits of the hash
     uint32_t slot = 0;  // entry number + 1; 0 is an empty cell

@@ -194,7 +194,9 @@ Result<uint64_t> Projector::CatchUp(const storage::EventLog& log, const std::fun
 
 Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::function<void(uint64_t)>& progress) {
   if (Checkpoint() != 0) return Status(Code::kInternal, "rebuild needs empty projections");
-  KeySlots keys(log.HeadSeq() / 8);  // a generous guess: growing the table costs more than spare cells
+  // A generous guess (growing the table costs more than spare cells), capped: 4M keys' cells are
+  // 64 MB, and a bigger log grows the table as it goes.
+  KeySlots keys(std::min<uint64_t>(log.HeadSeq() / 8, uint64_t{1} << 22));
   std::unordered_map<std::string, std::optional<OrgState>> orgs;
   std::unordered_map<std::string, std::optional<WebhookState>> webhooks;
   // Keys and their indexes go in through SST files (storage::BulkLoad), the rest (orgs, webhooks,

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <spdlog/spdlog.h>
@@ -64,8 +65,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   db->cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db->cf_options_.paranoid_file_checks = true;
   // LZ4 rather than the default Snappy: files of the same size here, and reading the log decoded
-  // half again as fast (replay). Files written before keep their compression; both are read.
-  db->cf_options_.compression = rocksdb::kLZ4Compression;
+  // half again as fast (replay). Files written before keep their compression; both are read. A
+  // RocksDB built without LZ4 would refuse to open: it keeps its default then.
+  for (rocksdb::CompressionType c : rocksdb::GetSupportedCompressions())
+    if (c == rocksdb::kLZ4Compression) db->cf_options_.compression = c;
 
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kLogCf, kStreamsCf, kOrgHeadsCf, kMetaCf, kCursorsCf};
   names.insert(names.end(), extra_cfs.begin(), extra_cfs.end());

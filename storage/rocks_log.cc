@@ -354,8 +354,9 @@ namespace {
 // the events already there, and resizes *out to end with the last one read.
 Status ReadLogInto(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log_cf, uint64_t after_seq, size_t limit,
                    std::vector<Event>* out, size_t first) {
-  // A range read of the log goes through each block once (replay, catch-up, tailing): caching
-  // those blocks cost a replay a fifth of its reading and evicted the projections' hot blocks.
+  // Range reads of the log go through it in order (replay, catch-up, the feed, exports, webhook
+  // tails), at most re-reading a block at a page's edge: caching their blocks cost a replay a
+  // fifth of its reading, and evicted the projections' hot blocks.
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, log_cf));

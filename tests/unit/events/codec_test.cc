@@ -303,7 +303,20 @@ TEST_CASE("decoding into a used event leaves nothing of what it held", "[events]
   short_used.key_id.reset();  // and a key id that goes away
   all.push_back(long_used);
   all.push_back(short_used);
-  for (Event& e : all) events::Seal(e, e.prev_hash, e.org_prev_hash);
+  // Envelopes that differ too, so that a field left as the recycled event had it shows.
+  for (size_t i = 0; i < all.size(); ++i) {
+    Event& e = all[i];
+    e.seq = 100 + i;
+    e.recorded_at = 1700000000000 + static_cast<Millis>(i);
+    e.id = "evt_" + std::string(i + 1, 'x');
+    e.org_id = "org_" + std::to_string(i);
+    e.stream_version = 1 + i;
+    e.actor = Actor{i % 2 ? "admin" : "api_key", "actor" + std::to_string(i)};
+    e.request_id = "req_" + std::string(2 * i + 1, 'r');
+    e.prev_hash.fill(static_cast<uint8_t>(i));
+    e.org_prev_hash.fill(static_cast<uint8_t>(i + 1));
+    events::Seal(e, e.prev_hash, e.org_prev_hash);
+  }
   for (const Event& before : all) {
     for (const Event& after : all) {
       Event reused = *events::Decode(events::Encode(before));
@@ -313,6 +326,14 @@ TEST_CASE("decoding into a used event leaves nothing of what it held", "[events]
       CHECK(events::Encode(reused) == bytes);
       CHECK(events::ToJson(reused) == events::ToJson(after));
       CHECK(reused.key_id == after.key_id);
+      CHECK(reused.seq == after.seq);
+      CHECK(reused.recorded_at == after.recorded_at);
+      CHECK(reused.id == after.id);
+      CHECK(reused.request_id == after.request_id);
+      CHECK(reused.actor == after.actor);
+      CHECK(reused.prev_hash == after.prev_hash);
+      CHECK(reused.hash == after.hash);
+      CHECK(reused.org_hash == after.org_hash);
     }
   }
 }

@@ -58,3 +58,39 @@ TEST_CASE("KeySlots visits every id once, in the order first seen, and prefetchi
   CHECK(visited == ids);
   CHECK(engaged == std::vector<bool>{true, false, false, false, false});
 }
+
+TEST_CASE("KeySlots tells ids apart when their hashes collide", "[projections]") {
+  KeySlots slots;
+  // The same hash for every id: one probe chain, where only the ids themselves decide. Ids that
+  // differ only past the inline limit, or only in length, or only in their last inline byte.
+  const uint64_t same = 0x1234567890abcdefULL;
+  std::vector<std::string> ids = {std::string(40, 'a'),       std::string(39, 'a') + "b", std::string(41, 'a'),
+                                  std::string(40, 'a') + "b", std::string(39, 'a'),       "",
+                                  std::string(80, 'a'),       std::string(79, 'a') + "c"};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto& state = slots.Find(ids[i], same);
+    REQUIRE(!state);
+    state.emplace();
+    state->name = std::to_string(i);
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto& state = slots.Find(ids[i], same);
+    REQUIRE(state);
+    CHECK(state->name == std::to_string(i));
+  }
+  std::vector<std::string> visited;
+  slots.ForEach([&](std::string_view id, const std::optional<KeyState>&) { visited.emplace_back(id); });
+  CHECK(visited == ids);  // ids of exactly 40 bytes and longer ones read back whole
+}
+
+TEST_CASE("a moved-from KeySlots is empty", "[projections]") {
+  KeySlots slots;
+  slots["key_a"].emplace();
+  KeySlots moved = std::move(slots);
+  CHECK(moved.size() == 1);
+  CHECK(moved["key_a"]);
+  CHECK(slots.size() == 0);  // NOLINT(bugprone-use-after-move): what is checked
+  size_t visits = 0;
+  slots.ForEach([&](std::string_view, const std::optional<KeyState>&) { ++visits; });
+  CHECK(visits == 0);
+}
