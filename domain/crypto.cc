@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <cstdlib>
 #include <initializer_list>
 #include <memory>
@@ -78,19 +79,29 @@ std::string ToHex(const uint8_t* data, size_t n) {
   return out;
 }
 
+namespace {
+// Each byte's value as a hex digit, or -1. A table, not comparisons: a secret hash's digits are
+// random, and the branches of a comparison chain mispredicted on most of them (a replay parses
+// one per created key).
+constexpr std::array<int8_t, 256> kHexDigit = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
+  for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<int8_t>(10 + c);
+  return t;
+}();
+}  // namespace
+
 std::optional<Hash32> HashFromHex(std::string_view hex) {
   if (hex.size() != 64) return std::nullopt;
   Hash32 h;
+  int invalid = 0;  // any digit's -1 sets the sign bit: checked once, after the loop
   for (size_t i = 0; i < 32; ++i) {
-    int v = 0;
-    for (int j = 0; j < 2; ++j) {
-      char c = hex[2 * i + j];
-      int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-      if (d < 0) return std::nullopt;
-      v = v * 16 + d;
-    }
-    h[i] = static_cast<uint8_t>(v);
+    int hi = kHexDigit[static_cast<uint8_t>(hex[2 * i])], lo = kHexDigit[static_cast<uint8_t>(hex[2 * i + 1])];
+    invalid |= hi | lo;
+    h[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
+  if (invalid < 0) return std::nullopt;
   return h;
 }
 

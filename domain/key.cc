@@ -23,35 +23,55 @@ bool KeyState::HasPermission(const std::string& p) const {
   return false;
 }
 
+namespace {
+// A KeyCreated's state. `Created` is `const KeyCreated&` (copied) or `KeyCreated` (an rvalue:
+// its strings and lists are moved into the state).
+template <typename Created>
+KeyState CreatedState(const Event& e, Created&& c) {
+  KeyState k;
+  k.id = *e.key_id;
+  k.org_id = e.org_id;
+  k.name = std::forward<Created>(c).name;
+  k.description = std::forward<Created>(c).description;
+  k.secret_hash_hex = std::forward<Created>(c).secret_hash_hex;
+  k.obfuscated_value = std::forward<Created>(c).obfuscated_value;
+  k.prefix = std::forward<Created>(c).prefix;
+  k.environment = std::forward<Created>(c).environment;
+  k.permissions = std::forward<Created>(c).permissions;
+  k.permission_set = std::forward<Created>(c).permission_set;
+  k.owner = std::forward<Created>(c).owner;
+  k.project_id = std::forward<Created>(c).project_id;
+  k.metadata = std::forward<Created>(c).metadata;
+  k.created_at = k.updated_at = e.recorded_at;
+  k.created_by = e.actor;
+  k.expires_at = c.expires_at;
+  k.rotated_from = std::forward<Created>(c).rotated_from;
+  k.enabled = c.enabled;
+  k.ip_allowlist = std::forward<Created>(c).ip_allowlist;
+  k.credits = c.credits;
+  k.ratelimit = c.ratelimit;
+  if (k.credits) k.credits_refilled_at = e.recorded_at;
+  k.credits_basis = k.credits ? k.credits->remaining : 0;
+  k.created_seq = e.seq;
+  return k;
+}
+
+// Everything but the creation itself (which every event, KeyCreated included, then goes through).
+void ApplyToKey(std::optional<KeyState>& state, const Event& e);
+}  // namespace
+
 void EvolveKey(std::optional<KeyState>& state, const Event& e) {
-  if (const auto* c = std::get_if<KeyCreated>(&e.data)) {
-    KeyState k;
-    k.id = *e.key_id;
-    k.org_id = e.org_id;
-    k.name = c->name;
-    k.description = c->description;
-    k.secret_hash_hex = c->secret_hash_hex;
-    k.obfuscated_value = c->obfuscated_value;
-    k.prefix = c->prefix;
-    k.environment = c->environment;
-    k.permissions = c->permissions;
-    k.permission_set = c->permission_set;
-    k.owner = c->owner;
-    k.project_id = c->project_id;
-    k.metadata = c->metadata;
-    k.created_at = k.updated_at = e.recorded_at;
-    k.created_by = e.actor;
-    k.expires_at = c->expires_at;
-    k.rotated_from = c->rotated_from;
-    k.enabled = c->enabled;
-    k.ip_allowlist = c->ip_allowlist;
-    k.credits = c->credits;
-    k.ratelimit = c->ratelimit;
-    if (k.credits) k.credits_refilled_at = e.recorded_at;
-    k.credits_basis = k.credits ? k.credits->remaining : 0;
-    k.created_seq = e.seq;
-    state = std::move(k);
-  }
+  if (const auto* c = std::get_if<KeyCreated>(&e.data)) state = CreatedState(e, *c);
+  ApplyToKey(state, e);
+}
+
+void EvolveKey(std::optional<KeyState>& state, Event&& e) {
+  if (auto* c = std::get_if<KeyCreated>(&e.data)) state = CreatedState(e, std::move(*c));
+  ApplyToKey(state, e);
+}
+
+namespace {
+void ApplyToKey(std::optional<KeyState>& state, const Event& e) {
   if (!state) return;
   KeyState& k = *state;
   k.version = e.stream_version;
@@ -114,6 +134,7 @@ void EvolveKey(std::optional<KeyState>& state, const Event& e) {
       },
       e.data);
 }
+}  // namespace
 
 const std::vector<std::string>& PermissionSetScopes(const std::string& set) {
   static const std::vector<std::string> kFull = {"apikeys:read", "apikeys:write", "apikeys:validate", "events:read",

@@ -63,6 +63,10 @@ struct KeyState {
 
 // Folds one key-stream event. `state` is nullopt before KeyCreated.
 void EvolveKey(std::optional<KeyState>& state, const Event& event);
+// The same, for a caller done with `event`: a KeyCreated's strings and lists move into the state
+// instead of being copied (a replay creates every key this way). `event` is left valid but
+// unspecified.
+void EvolveKey(std::optional<KeyState>& state, Event&& event);
 
 // The permissions a permission set expands to (SPEC §6); empty for "custom".
 const std::vector<std::string>& PermissionSetScopes(const std::string& set);

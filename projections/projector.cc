@@ -51,14 +51,15 @@ std::optional<Millis> PendingWarning(const std::optional<KeyState>& k) {
 // record. Written once, never changed.
 // `sink` is a rocksdb::WriteBatch (a commit's batch) or a storage::BulkLoad (replay).
 template <typename Sink>
-Status PutCreationIndexes(const KeyState& key, const Event& e, rocksdb::ColumnFamilyHandle* by_hash,
-                          rocksdb::ColumnFamilyHandle* idempotency, Sink& sink) {
-  auto hash = HashFromHex(key.secret_hash_hex);
-  if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
-  sink.Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key.id);
+Status PutCreationIndexes(const Event& e, rocksdb::ColumnFamilyHandle* by_hash, rocksdb::ColumnFamilyHandle* idempotency,
+                          Sink& sink) {
   const auto& c = std::get<KeyCreated>(e.data);
+  const std::string& key_id = *e.key_id;
+  auto hash = HashFromHex(c.secret_hash_hex);
+  if (!hash) return Status(Code::kInternal, "KeyCreated without a valid secret hash");
+  sink.Put(by_hash, rocksdb::Slice(reinterpret_cast<const char*>(hash->data()), 32), key_id);
   if (c.idempotency_key_sha256 && c.request_sha256) {
-    nlohmann::json record = {{"key_id", key.id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
+    nlohmann::json record = {{"key_id", key_id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
     sink.Put(idempotency, *c.idempotency_key_sha256, record.dump());
   }
   return Status::Ok();
@@ -117,8 +118,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       storage::Unindexed(batch).Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), encoded);
       batch.Put(keys_, key->id, encoded);
       if (created) {
-        if (Status s = PutCreationIndexes(*key, e, by_hash_, idempotency_, storage::Unindexed(batch)); !s.ok())
-          return s;
+        if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, storage::Unindexed(batch)); !s.ok()) return s;
       }
     }
   } else {
@@ -230,13 +230,14 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
         slots[i - begin] = &keys.Find(*chunk[i].key_id, hashes[i - begin]);
       }
       for (size_t i = begin; i < end; ++i) {
-        const Event& e = chunk[i];
+        Event& e = chunk[i];
         if (e.key_id) {
-          auto& key = *slots[i - begin];
-          EvolveKey(key, e);
-          if (key && std::holds_alternative<KeyCreated>(e.data)) {
-            if (Status s = PutCreationIndexes(*key, e, by_hash_, idempotency_, bulk); !s.ok()) return s;
+          // A creation always makes the key's state: its indexes come from the event alone,
+          // before the event's strings move into that state (the chunk is recycled after this).
+          if (std::holds_alternative<KeyCreated>(e.data)) {
+            if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, bulk); !s.ok()) return s;
           }
+          EvolveKey(*slots[i - begin], std::move(e));
         } else {
           EvolveOrg(orgs[e.org_id], e);
           FoldWebhookInMemory(webhooks, e);

@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <cctype>
 #include <random>
 #include <string>
 
@@ -43,4 +44,29 @@ TEST_CASE("IsBase62 accepts exactly the alphabet") {
     CHECK(IsBase62("abc" + std::string(1, static_cast<char>(c)) + "XYZ") == want);
   }
   CHECK(IsBase62(""));
+}
+
+TEST_CASE("HashFromHex reads what ToHex writes, either case, and refuses every other byte") {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 100; ++round) {
+    Hash32 h;
+    for (auto& b : h) b = static_cast<uint8_t>(rng());
+    std::string hex = ToHex(h);
+    REQUIRE(HashFromHex(hex) == h);
+    for (auto& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    REQUIRE(HashFromHex(hex) == h);
+  }
+  const std::string good = ToHex(Sha256("abc"));
+  for (int c = 0; c < 256; ++c) {
+    bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    for (size_t at : {size_t{0}, size_t{1}, size_t{62}, size_t{63}}) {
+      std::string hex = good;
+      hex[at] = static_cast<char>(c);
+      INFO("byte " << c << " at " << at);
+      REQUIRE(HashFromHex(hex).has_value() == digit);
+    }
+  }
+  CHECK_FALSE(HashFromHex(good.substr(0, 63)).has_value());
+  CHECK_FALSE(HashFromHex(good + "0").has_value());
+  CHECK_FALSE(HashFromHex("").has_value());
 }

@@ -246,3 +246,60 @@ TEST_CASE("DecodeKey refuses a field given twice and nesting deeper than any sto
   std::string ok_meta = no_meta.substr(0, at) + Nested("meta", 100) + no_meta.substr(at + 6);
   CHECK(projections::DecodeKey(ok_meta));
 }
+
+TEST_CASE("a key created from a moved event has the state a copied event gives", "[projections][codec]") {
+  // Strings past the short-string buffer, so a move hands over storage rather than copying.
+  const std::string longer(40, 'z');
+  Event e;
+  e.seq = 77;
+  e.recorded_at = 1'800'000'000'000;
+  e.org_id = "org_" + longer;
+  e.key_id = "key_" + longer;
+  e.stream_version = 1;
+  e.actor = Actor{"admin", "admin-" + longer};
+  KeyCreated c;
+  c.name = "name " + longer;
+  c.description = "description " + longer;
+  c.secret_hash_hex = std::string(64, 'a');
+  c.obfuscated_value = "kl_live_…" + longer;
+  c.prefix = "kl";
+  c.environment = "live";
+  c.permissions = {"apikeys:read", "perm:" + longer};
+  c.permission_set = "custom";
+  c.owner = Owner{"user", "user-" + longer};
+  c.project_id = "project-" + longer;
+  c.metadata = nlohmann::json{{"team", longer}, {"n", 3}};
+  c.expires_at = 1'900'000'000'000;
+  c.rotated_from = "key_old_" + longer;
+  c.enabled = false;
+  c.ip_allowlist = {"10.0.0.0/8", "2001:db8::/32"};
+  c.credits = Credits{50, CreditRefill{10, "daily"}};
+  c.ratelimit = RateLimit{100, 60'000};
+  e.data = c;
+
+  std::optional<KeyState> copied, moved;
+  EvolveKey(copied, e);
+  Event doomed = e;
+  EvolveKey(moved, std::move(doomed));
+  REQUIRE(copied);
+  REQUIRE(moved);
+  CHECK(projections::EncodeKey(*moved) == projections::EncodeKey(*copied));
+  CHECK(moved->name == c.name);
+  CHECK(moved->permissions == c.permissions);
+  CHECK(moved->metadata == c.metadata);
+  CHECK(moved->owner == c.owner);
+  CHECK(moved->created_seq == 77);
+  // The moved-from event gave its storage up: the state did not copy it.
+  CHECK(std::get<KeyCreated>(doomed.data).name.empty());
+  CHECK(std::get<KeyCreated>(doomed.data).permissions.empty());
+
+  // Later events fold the same either way.
+  Event used = e;
+  used.seq = 78;
+  used.stream_version = 2;
+  used.data = KeyUsed{3, 1'800'000'000'100, 1'800'000'000'200, "203.0.113.7", "agent " + longer, 2};
+  EvolveKey(copied, used);
+  EvolveKey(moved, Event(used));
+  CHECK(projections::EncodeKey(*moved) == projections::EncodeKey(*copied));
+  CHECK(moved->usage_count == 3);
+}
