@@ -38,11 +38,16 @@ std::u16string Utf16(const std::string& s) {
 
 // RFC 8785 §3.2.2.2: JSON.stringify's escaping (the two-character forms where ECMAScript has
 // one, \u00xx with lower-case hex for the other controls); everything else is written as is.
-void String(const std::string& s, std::string& out) {
-  if (!IsValidUtf8(s)) throw std::domain_error("RFC 8785 needs valid UTF-8 text");
+// `s` must be valid UTF-8. Runs that need no escape are appended whole.
+void Escaped(std::string_view s, std::string& out) {
   static const char* kHex = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -52,16 +57,18 @@ void String(const std::string& s, std::string& out) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
+}
+
+void String(const std::string& s, std::string& out) {
+  if (!IsValidUtf8(s)) throw std::domain_error("RFC 8785 needs valid UTF-8 text");
+  Escaped(s, out);
 }
 
 // RFC 8785 §3.2.2.3: ECMAScript's Number.prototype.toString for a double.
@@ -184,6 +191,14 @@ void Write(const json& v, std::string& out) {
 }
 
 }  // namespace
+
+void AppendCanonicalText(std::string_view text, std::string& out) {
+  if (IsValidUtf8(text)) {
+    Escaped(text, out);
+  } else {
+    Escaped(ToValidUtf8(text), out);
+  }
+}
 
 std::string Canonicalize(const json& value) {
   std::string out;

@@ -2,6 +2,7 @@
 // ECMAScript number formatting and minimal string escaping.
 #pragma once
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -11,5 +12,10 @@ namespace kl::events {
 // valid UTF-8 (and binary values). ToJson's output never contains any of them (see sanitize.h),
 // so canonicalising an event cannot throw.
 std::string Canonicalize(const nlohmann::json& value);
+
+// RFC 8785's form of a string value, appended to `out`. Text that is not valid UTF-8 is first
+// repaired as SanitizeJson repairs it (each ill-formed subpart becomes U+FFFD), so this is the
+// canonical form of the sanitised rendering of any stored text.
+void AppendCanonicalText(std::string_view text, std::string& out);
 
 }  // namespace kl::events

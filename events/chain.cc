@@ -22,31 +22,7 @@ void Seal(Event& event, const Hash32& prev_hash, const Hash32& org_prev_hash) {
   SetHashes(event, CanonicalBytes(event), prev_hash, org_prev_hash);
 }
 
-CanonicalTemplate MakeCanonicalTemplate(const Event& event) {
-  // The top-level names are ASCII, so the object's own (byte-sorted) order is RFC 8785's, and
-  // "recorded_at" comes before "seq". Each member is canonicalised alone; the two open values
-  // end a part each.
-  nlohmann::json j = ToJsonUnsealed(event);
-  CanonicalTemplate t;
-  std::string* part = &t.before_recorded_at;
-  part->push_back('{');
-  bool first = true;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!first) part->push_back(',');
-    first = false;
-    *part += Canonicalize(nlohmann::json(it.key()));
-    part->push_back(':');
-    if (it.key() == "recorded_at") {
-      part = &t.before_seq;
-    } else if (it.key() == "seq") {
-      part = &t.after_seq;
-    } else {
-      *part += Canonicalize(it.value());
-    }
-  }
-  part->push_back('}');
-  return t;
-}
+// MakeCanonicalTemplate: canonical_template.cc.
 
 void Seal(Event& event, const CanonicalTemplate& canonical, const Hash32& prev_hash, const Hash32& org_prev_hash) {
   std::string c;

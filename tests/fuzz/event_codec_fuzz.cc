@@ -19,6 +19,8 @@
 
 #include "domain/key.h"
 #include "domain/org.h"
+#include "domain/time.h"
+#include "events/canonical_json.h"
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/json.h"
@@ -101,6 +103,19 @@ std::vector<Event> UsedEvents() {
   return {used, org};
 }
 
+// The append path's canonical template, its two gaps filled, is the full rendering's bytes.
+void CheckTemplate(const Event& e, const std::string& canonical) {
+  events::CanonicalTemplate t;
+  try {
+    t = events::MakeCanonicalTemplate(e);
+  } catch (const std::exception& ex) {
+    Fail(std::string("the canonical template cannot be made: ") + ex.what());
+  }
+  std::string filled = t.before_recorded_at + events::Canonicalize(nlohmann::json(FormatTime(e.recorded_at))) +
+                       t.before_seq + events::Canonicalize(nlohmann::json(e.seq)) + t.after_seq;
+  if (filled != canonical) Fail("the canonical template differs from the rendering:\n" + canonical + "\n" + filled);
+}
+
 void CheckDecodeInto(std::string_view input, const Result<Event>& fresh) {
   for (Event recycled : UsedEvents()) {
     Status s = events::DecodeInto(input, &recycled);
@@ -125,6 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // overflow the stack from about 20000 levels (ASan build).
   if (Lenient() && MetadataDepth(e) > 1000) return 0;
   std::string canonical = Rendered(e, "decoded");
+  CheckTemplate(e, canonical);
   (void)events::VerifySeal(e);
 
   std::string bytes = events::Encode(e);

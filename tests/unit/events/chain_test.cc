@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <random>
 #include <vector>
 
 #include "domain/crypto.h"
+#include "domain/time.h"
 #include "events/canonical_json.h"
 #include "events/chain.h"
 #include "events/codec.h"
@@ -148,6 +151,130 @@ TEST_CASE("sealing from a canonical template gives the hashes sealing the event 
       CHECK(b.prev_hash == prev);
       CHECK(b.org_prev_hash == org_prev);
       CHECK(events::VerifySeal(b));
+    }
+  }
+}
+
+namespace {
+
+// Random values for every field of every event type, from pools of the awkward cases: text that
+// needs escaping or is not UTF-8 at all, integers past 2^53 and below -2^53, absent options.
+struct RandomEvents {
+  std::mt19937_64 rng{20261203};
+  std::string Text() {
+    static const std::vector<std::string> pool = {
+        "", "plain", "quote\" back\\slash", "\n\r\t\b\f\x01\x1f\x7f", "\xff\xfe not utf-8 \xc3", "\xe2\x82",
+        "\u20ac \xf0\x9f\x98\x80 \u2028", std::string(300, 'x'), std::string("nul\0inside", 10)};
+    return pool[rng() % pool.size()];
+  }
+  std::optional<std::string> OptText() { return rng() % 3 == 0 ? std::nullopt : std::optional<std::string>(Text()); }
+  int64_t Int() {
+    static const std::vector<int64_t> pool = {0, 1, -1, 42, (int64_t{1} << 53), (int64_t{1} << 53) + 1,
+                                              -(int64_t{1} << 53) - 3, INT64_MAX, INT64_MIN, 1795356360123};
+    return pool[rng() % pool.size()];
+  }
+  uint64_t Uint() { return rng() % 2 ? static_cast<uint64_t>(Int()) : rng(); }
+  Millis Time() { return static_cast<Millis>(rng() % 253402300799999); }
+  std::optional<Millis> OptTime() { return rng() % 3 == 0 ? std::nullopt : std::optional<Millis>(Time()); }
+  std::vector<std::string> Texts() {
+    std::vector<std::string> v(rng() % 4);
+    for (auto& s : v) s = Text();
+    return v;
+  }
+  nlohmann::json Metadata() {
+    switch (rng() % 4) {
+      case 0: return nlohmann::json::object();
+      case 1: return nlohmann::json{{"team", "a\"b"}, {"n", Int()}, {"nested", {{"z", nullptr}, {"a", {true, 1.5}}}}};
+      case 2: return nlohmann::json::parse(R"({"\u20ac":1,"\ud83d\ude00":2,"a":[]})");
+      default: return nlohmann::json{{"f", 1e300}, {"g", -0.0}, {"h", 1e-7}};
+    }
+  }
+  std::optional<Credits> OptCredits() {
+    if (rng() % 3 == 0) return std::nullopt;
+    Credits c{Int(), std::nullopt};
+    if (rng() % 2) c.refill = CreditRefill{Int(), Text()};
+    return c;
+  }
+  std::optional<RateLimit> OptRateLimit() {
+    return rng() % 3 == 0 ? std::nullopt : std::optional<RateLimit>(RateLimit{Int(), Int()});
+  }
+  template <typename T>
+  std::optional<T> Maybe(T v) { return rng() % 2 ? std::optional<T>(std::move(v)) : std::nullopt; }
+
+  EventData Data(size_t type) {
+    switch (type) {
+      case 0: return OrgCreated{Text(), Text()};
+      case 1: return OrgUpdated{OptText(), OptText()};
+      case 2: {
+        KeyCreated c;
+        c.name = Text(), c.description = OptText(), c.secret_hash_hex = std::string(64, 'a');
+        c.obfuscated_value = Text(), c.prefix = Text(), c.environment = Text(), c.permissions = Texts();
+        c.permission_set = Text(), c.owner = Owner{Text(), Text()}, c.project_id = OptText();
+        c.metadata = Metadata(), c.expires_at = OptTime(), c.rotated_from = OptText(), c.enabled = rng() % 2;
+        c.ip_allowlist = Texts(), c.credits = OptCredits(), c.ratelimit = OptRateLimit();
+        c.idempotency_key_sha256 = OptText(), c.request_sha256 = OptText();
+        return c;
+      }
+      case 3: {
+        KeyUpdated u;
+        u.name = OptText(), u.description = Maybe(OptText()), u.permissions = Maybe(Texts());
+        u.expires_at = Maybe(OptTime());
+        if (rng() % 2) u.metadata = Metadata();
+        u.ip_allowlist = Maybe(Texts()), u.credits = Maybe(OptCredits()), u.ratelimit = Maybe(OptRateLimit());
+        return u;
+      }
+      case 4: return KeyUsed{Int(), Time(), Time(), Text(), Text(), Int()};
+      case 5: return KeyUseRejected{Text(), Int(), Time(), Time(), Text(), Text()};
+      case 6: return KeyRevoked{OptText()};
+      case 7: return KeyExpired{Time()};
+      case 8: return KeyRotated{Text(), Time()};
+      case 9: return KeyDisabled{OptText()};
+      case 10: return KeyEnabled{OptText()};
+      case 11: return KeyCreditsRefilled{Int(), Int()};
+      case 12: return KeyExpiringSoon{Time(), Text()};
+      case 13: return KeyCreditsLow{Int(), Int()};
+      case 14: return KeyLeakReported{Text(), Text()};
+      case 15: return WebhookCreated{Text(), Text(), Texts(), OptText(), std::string(64, 'b')};
+      case 16: return WebhookDeleted{Text()};
+      case 17: return WebhookDisabled{Text(), Text()};
+      case 18: return ExportCreated{Text(), Text(), OptTime(), OptTime(), Int(), Uint(), Uint(), Text()};
+      default: return WebhookEnabled{Text()};
+    }
+  }
+  Event Make(size_t type) {
+    Event e;
+    e.id = Text();
+    e.org_id = rng() % 4 == 0 ? std::string() : Text();
+    e.key_id = OptText();
+    e.stream_version = Uint();
+    e.actor = Actor{Text(), Text()};
+    e.request_id = Text();
+    e.data = Data(type);
+    return e;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a canonical template gives the full rendering's bytes for every event type and awkward value",
+          "[events][chain]") {
+  static_assert(std::variant_size_v<EventData> == 20, "a new event type: give it a case in RandomEvents::Data");
+  RandomEvents random;
+  for (int round = 0; round < 300; ++round) {
+    for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {
+      Event e = random.Make(type);
+      REQUIRE(e.data.index() == type);
+      events::CanonicalTemplate t = events::MakeCanonicalTemplate(e);
+      e.seq = random.Uint();
+      e.recorded_at = random.Time();
+      const std::string want = events::CanonicalBytes(e);  // the JSON object, sanitised and canonicalised
+      std::string got = t.before_recorded_at;
+      got += events::Canonicalize(nlohmann::json(FormatTime(e.recorded_at)));
+      got += t.before_seq;
+      got += events::Canonicalize(nlohmann::json(e.seq));
+      got += t.after_seq;
+      INFO("type " << EventTypeName(e.data));
+      REQUIRE(got == want);
     }
   }
 }
