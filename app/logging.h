@@ -1,6 +1,6 @@
 // Process-wide logging: a level, and a format — `text` for people, `json` (one object per line)
-// for log pipelines. Lines go to stderr; the per-request access lines go through an async logger
-// so a slow log consumer never holds a request thread.
+// for log pipelines. Lines go to stderr; the per-request access lines are written in batches
+// (BatchedStderrSink) so a slow log consumer never holds a request thread.
 #pragma once
 #include <string>
 
@@ -10,7 +10,7 @@ namespace kl::app {
 
 // level: trace|debug|info|warn|error|critical|off; format: text|json.
 Status ConfigureLogging(const std::string& level, const std::string& format);
-// Flushes and stops the async access logger (before exit).
+// Writes out the buffered access lines (before exit).
 void StopLogging();
 
 }  // namespace kl::app

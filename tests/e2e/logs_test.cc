@@ -3,6 +3,10 @@
 // line ever holds a secret, a token or a secret's hash, whatever the requests carried.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+#include <thread>
+#include <vector>
+
 #include "tests/e2e/kl_server.h"
 
 using namespace kl::e2e;
@@ -102,4 +106,36 @@ TEST_CASE("--log-level filters access lines; a bad --log-format is refused", "[e
   auto [code, out] = RunCli("serve --log-format yaml --listen 127.0.0.1:1");
   CHECK(code != 0);
   CHECK(out.find("log-format") != std::string::npos);
+}
+
+TEST_CASE("access lines reach stderr while the server runs, whole, however many come at once", "[e2e][logs]") {
+  Server server({"--log-format", "json"});
+  auto admin = server.Admin();
+  CreateOrg(*admin, "acme");
+  // Written in batches by the sink's own thread: they arrive without a stop or a flush.
+  CHECK(WaitFor([&] { return server.Log().find("\"route\":\"POST /v1/orgs\"") != std::string::npos; }));
+  // Many lines at once, from several threads: each still a line of its own (batches are cut at
+  // line ends), none lost.
+  constexpr int kPerThread = 300;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t)
+    clients.emplace_back([&, t] {
+      Client c(server.Url(), Server::kAdminToken);
+      for (int i = 0; i < kPerThread; ++i)
+        c.Send("GET", "/v1/orgs/acme", "", {"X-Request-Id: burst-" + std::to_string(t) + "-" + std::to_string(i)});
+    });
+  for (auto& c : clients) c.join();
+  auto bursts = [&] {
+    int n = 0;
+    std::istringstream lines(server.Log());
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) return -1;  // a torn or merged line
+      if (j.value("request_id", "").rfind("burst-", 0) == 0) ++n;
+    }
+    return n;
+  };
+  CHECK(WaitFor([&] { return bursts() == 4 * kPerThread; }));
+  CHECK(bursts() == 4 * kPerThread);
 }
