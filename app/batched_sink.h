@@ -5,7 +5,9 @@
 //
 // A request's thread never waits for stderr: past `max_buffered` bytes (a consumer that stopped
 // reading), lines are dropped and counted, and the drop is reported once it is written again.
-// A crash loses at most the last interval's lines; a clean stop (spdlog::shutdown) writes them.
+// Lines stderr will not take (closed, or non-blocking and full for a second) are dropped and
+// counted too. A crash loses at most the last interval's lines; the destructor writes the rest
+// (StopLogging releases the last references to the access logger, and so to this sink).
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -31,19 +33,22 @@ class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
-  void flush_() override;  // writes now (spdlog::shutdown, an explicit flush)
+  void flush_() override;  // asks the sink's thread to write now (an explicit flush)
 
  private:
   void Loop();
   // Takes the buffered lines (and a note of any dropped since the last take); mutex_ held.
   std::string TakeLocked();
-  static void WriteLines(const std::string& lines);
+  // Writes whole; returns how many lines could not be written.
+  static size_t WriteLines(const std::string& lines);
+  void CountLost(size_t lines);
 
   const std::chrono::milliseconds interval_;
   const size_t max_buffered_;
   std::string buffer_;                 // guarded by base_sink's mutex_
   uint64_t dropped_unreported_ = 0;    // guarded by mutex_
   std::atomic<uint64_t> dropped_{0};
+  std::atomic<bool> flush_requested_{false};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

@@ -76,7 +76,7 @@ Status ConfigureLogging(const std::string& level_name, const std::string& format
                                                                                 spdlog::pattern_time_type::utc));
   auto access = std::make_shared<spdlog::logger>(http::kAccessLoggerName, access_sink);
   access->set_level(level);
-  access->flush_on(spdlog::level::off);  // the sink's thread writes; spdlog::shutdown flushes
+  access->flush_on(spdlog::level::off);  // the sink's thread writes; its destructor writes the rest
   spdlog::register_logger(access);
   http::SetAccessLogger(access, json ? http::LogFormat::kJson : http::LogFormat::kText);
   return Status::Ok();

@@ -1,6 +1,6 @@
 // The members of an event's JSON rendering (SPEC §3), written once for every writer of it: the
 // JSON object served and exported (json.cc) and the canonical bytes the hash chains are made of
-// on the append path (canonical_event.cc). Internal to events/.
+// on the append path (canonical_template.cc). Internal to events/.
 //
 // `Out` provides Str, OptStr, Null, Int, Uint, Bool, Time, OptTime, Strings, Json (any JSON value,
 // as stored) and Object(name, fill), where fill(Out&) describes the nested object's members.
