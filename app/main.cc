@@ -112,15 +112,27 @@ int main(int argc, char** argv) {
   verify_export_cmd->add_option("file", ve_file, "the export file")->required();
   verify_export_cmd->add_option("--manifest", ve_manifest, "its manifest (default FILE.manifest.json)");
   verify_export_cmd->add_option("--public-key", ve_key, "verify against this PEM public key only");
-  auto* help_cmd = cli.add_subcommand("help", "show this help");
+  std::string help_topic;
+  auto* help_cmd = cli.add_subcommand("help", "show this help, or a subcommand's (help SUBCOMMAND)");
+  help_cmd->add_option("subcommand", help_topic, "the subcommand to describe");
 
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
+  if (*help_cmd && !help_topic.empty()) {
+    try {
+      std::cout << cli.get_subcommand(help_topic)->help(cli.get_name());  // as `keyledger SUB --help`
+      return 0;
+    } catch (const CLI::OptionNotFound&) {
+      std::cerr << "keyledger help: no subcommand named '" << help_topic << "'; see keyledger --help\n";
+      return 2;
+    }
+  }
   if (*help_cmd || cli.get_subcommands().empty()) {
-    std::cout << cli.help();
+    // The top level's help, as --help prints it (App::help would describe the help subcommand).
+    std::cout << cli.get_formatter()->make_help(&cli, cli.get_name(), CLI::AppFormatMode::Normal);
     return 0;
   }
   if (*serve_cmd) return kl::app::RunServe(serve);

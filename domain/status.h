@@ -38,6 +38,11 @@ class Status {
     s.fields_ = std::move(fields);
     return s;
   }
+  static Status Validation(FieldErrors fields, std::string message) {
+    Status s(Code::kValidation, std::move(message));
+    s.fields_ = std::move(fields);
+    return s;
+  }
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }

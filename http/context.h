@@ -36,7 +36,8 @@ struct Principal {
   }
 };
 
-struct AuthMemo;  // http/auth.h
+struct AuthMemo;    // http/auth.h
+struct RouteInput;  // http/input_shape.h
 
 struct RequestContext {
   std::string method;
@@ -48,6 +49,8 @@ struct RequestContext {
   std::string request_id;
   std::string peer_ip;
   std::string route = "unmatched";  // "METHOD /pattern" once routed, for metrics
+  // What the matched route declared it reads (null: nothing declared, as outside /v1).
+  const RouteInput* input = nullptr;
   Principal principal;
   // The connection's memo of its last authentication (null: none kept, e.g. in tests).
   std::shared_ptr<AuthMemo> auth_memo;

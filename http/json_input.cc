@@ -49,7 +49,7 @@ Result<json> ParseJsonBody(const std::string& body, const std::optional<std::str
 
 std::optional<std::string> FieldReader::String(const char* name) {
   auto it = obj_.find(name);
-  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (it == obj_.end()) return std::nullopt;
   if (!it->is_string()) {
     errors_[name] = "must be a string";
     return std::nullopt;
@@ -70,7 +70,7 @@ std::optional<std::optional<std::string>> FieldReader::NullableString(const char
 
 std::optional<int64_t> FieldReader::Integer(const char* name) {
   auto it = obj_.find(name);
-  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (it == obj_.end()) return std::nullopt;
   if (it->is_number_integer()) return it->get<int64_t>();
   if (it->is_number_unsigned()) {
     errors_[name] = "is out of range";
@@ -87,7 +87,7 @@ std::optional<int64_t> FieldReader::Integer(const char* name) {
 
 std::optional<bool> FieldReader::Bool(const char* name) {
   auto it = obj_.find(name);
-  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (it == obj_.end()) return std::nullopt;
   if (!it->is_boolean()) {
     errors_[name] = "must be a boolean";
     return std::nullopt;
@@ -97,7 +97,7 @@ std::optional<bool> FieldReader::Bool(const char* name) {
 
 std::optional<std::vector<std::string>> FieldReader::StringArray(const char* name) {
   auto it = obj_.find(name);
-  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (it == obj_.end()) return std::nullopt;
   if (!it->is_array()) {
     errors_[name] = "must be an array of strings";
     return std::nullopt;
@@ -115,7 +115,7 @@ std::optional<std::vector<std::string>> FieldReader::StringArray(const char* nam
 
 std::optional<json> FieldReader::Object(const char* name) {
   auto it = obj_.find(name);
-  if (it == obj_.end() || it->is_null()) return std::nullopt;
+  if (it == obj_.end()) return std::nullopt;
   if (!it->is_object()) {
     errors_[name] = "must be an object";
     return std::nullopt;

@@ -24,7 +24,8 @@ Result<nlohmann::json> ParseJsonBody(const std::string& body, const std::optiona
 // Whether a Content-Type names application/json (parameters such as charset ignored).
 bool IsJsonMediaType(std::string_view content_type);
 
-// Field readers: absent or null -> nullopt; a wrong type records an error under `name`.
+// Field readers: absent -> nullopt; a wrong type (null included: a member the contract does not
+// mark nullable may not be null) records an error under `name`.
 class FieldReader {
  public:
   explicit FieldReader(const nlohmann::json& object) : obj_(object) {}

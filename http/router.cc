@@ -17,8 +17,18 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
+void Router::Add(const std::string& method, const std::string& pattern, RouteInput input, RouteHandler handler) {
+  routes_.push_back(Route{method, pattern, SplitPath(pattern), std::move(input), std::move(handler)});
+}
+
 void Router::Add(const std::string& method, const std::string& pattern, RouteHandler handler) {
-  routes_.push_back(Route{method, pattern, SplitPath(pattern), std::move(handler)});
+  routes_.push_back(Route{method, pattern, SplitPath(pattern), std::nullopt, std::move(handler)});
+}
+
+const RouteInput* Router::InputOf(const std::string& method, const std::string& pattern) const {
+  for (const Route& r : routes_)
+    if (r.method == method && r.pattern == pattern) return r.input ? &*r.input : nullptr;
+  return nullptr;
 }
 
 Router::Match Router::Find(RequestContext& ctx) const {
@@ -40,6 +50,7 @@ Router::Match Router::Find(RequestContext& ctx) const {
       m.handler = &r.handler;
       m.pattern = r.pattern;
       ctx.params = std::move(params);
+      ctx.input = r.input ? &*r.input : nullptr;
       return m;
     }
   }

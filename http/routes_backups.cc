@@ -9,8 +9,9 @@
 namespace kl::http {
 
 void RegisterBackupRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/admin/backups", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/admin/backups", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = RequireAdmin(ctx->principal); !a.ok()) return respond(Fail(a, *ctx));
+    if (Status b = NoBody(*ctx); !b.ok()) return respond(Fail(b, *ctx));
     if (!s.backups) return respond(Fail(Status(Code::kUnavailable, "backups are not configured"), *ctx));
     Millis now = NowMillis();
     // The checkpoint hard-links and copies files: off the reactor thread.

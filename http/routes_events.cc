@@ -10,8 +10,12 @@ using nlohmann::json;
 
 namespace {
 
+const QueryShape kFeedQuery{"after_seq", "before_seq", "order", "limit", "org_id", "key_id", "type", "wait_ms"};
+
 struct FeedQuery {
+  bool newest_first = false;  // order=desc: read back from before_seq (or the head)
   uint64_t after_seq = 0;
+  std::optional<uint64_t> before_seq;
   size_t limit = 100;
   std::optional<std::string> org_id;
   std::optional<std::string> key_id;
@@ -33,10 +37,49 @@ constexpr size_t kMaxScan = 20000;
 struct FeedPage {
   std::vector<Event> events;
   uint64_t next_after_seq;
+  // order=desc: where the next older page starts (nullopt: the start of the log was reached).
+  std::optional<uint64_t> next_before_seq;
 };
 
+// Newest first: events with seq < before_seq (default: all), read back in chunks.
+Result<FeedPage> ScanBackward(const storage::EventLog& log, const FeedQuery& q) {
+  uint64_t before = q.before_seq.value_or(log.HeadSeq() + 1);
+  FeedPage page{{}, 0, before};
+  std::vector<Event> chunk;
+  if (q.key_id) {  // the key's own stream is far shorter than the log
+    if (Status s = log.ReadStream("key:" + *q.key_id, 0, SIZE_MAX, &chunk); !s.ok()) return s;
+    for (auto it = chunk.rbegin(); it != chunk.rend() && page.events.size() < q.limit; ++it) {
+      if (it->seq >= before || !Matches(q, *it)) continue;
+      page.next_before_seq = it->seq;
+      page.events.push_back(std::move(*it));
+    }
+    if (page.events.size() < q.limit) page.next_before_seq.reset();
+    return page;
+  }
+  constexpr uint64_t kChunk = 1000;
+  size_t scanned = 0;
+  while (page.events.size() < q.limit && scanned < kMaxScan && *page.next_before_seq > 1) {
+    uint64_t newest = *page.next_before_seq - 1;
+    uint64_t after = newest > kChunk ? newest - kChunk : 0;
+    chunk.clear();
+    if (Status s = log.Read(after, static_cast<size_t>(newest - after), &chunk); !s.ok()) return s;
+    if (chunk.empty()) break;
+    for (auto it = chunk.rbegin(); it != chunk.rend(); ++it) {
+      ++scanned;
+      page.next_before_seq = it->seq;
+      if (Matches(q, *it)) {
+        page.events.push_back(std::move(*it));
+        if (page.events.size() == q.limit) break;
+      }
+    }
+  }
+  if (*page.next_before_seq <= 1) page.next_before_seq.reset();
+  return page;
+}
+
 Result<FeedPage> Scan(const storage::EventLog& log, const FeedQuery& q) {
-  FeedPage page{{}, q.after_seq};
+  if (q.newest_first) return ScanBackward(log, q);
+  FeedPage page{{}, q.after_seq, std::nullopt};
   std::vector<Event> chunk;
   if (q.key_id) {  // the key's own stream is far shorter than the log
     if (Status s = log.ReadStream("key:" + *q.key_id, 0, SIZE_MAX, &chunk); !s.ok()) return s;
@@ -78,6 +121,16 @@ Result<FeedQuery> ReadFeedQuery(const RequestContext& ctx) {
   auto wait = QueryInt(ctx.Query("wait_ms"), "wait_ms", 0, 30000);
   if (!wait.ok()) errors.insert(wait.status().fields().begin(), wait.status().fields().end());
   else q.wait_ms = wait->value_or(0);
+  if (auto order = ctx.Query("order")) {
+    if (*order != "asc" && *order != "desc") errors["order"] = "must be asc or desc";
+    q.newest_first = *order == "desc";
+  }
+  auto before = QueryInt(ctx.Query("before_seq"), "before_seq", 1, INT64_MAX);
+  if (!before.ok()) errors.insert(before.status().fields().begin(), before.status().fields().end());
+  else if (*before) q.before_seq = static_cast<uint64_t>(**before);
+  if (q.before_seq && !q.newest_first) errors["before_seq"] = "is only read with order=desc";
+  if (q.newest_first && ctx.Query("after_seq")) errors["after_seq"] = "is only read with order=asc";
+  if (q.newest_first && q.wait_ms > 0) errors["wait_ms"] = "is only read with order=asc";
   q.org_id = ctx.Query("org_id");
   q.key_id = ctx.Query("key_id");
   if (auto types = ctx.Query("type")) {
@@ -102,7 +155,13 @@ void Answer(const storage::EventLog& log, const FeedQuery& q, const RequestConte
   if (!page.ok()) return respond(Fail(page.status(), ctx));
   json data = json::array();
   for (const Event& e : page->events) data.push_back(events::ToJson(e));
-  respond(Reply::Json(200, {{"data", data}, {"next_after_seq", page->next_after_seq}, {"head_seq", log.HeadSeq()}}));
+  json answer = {{"data", std::move(data)}, {"head_seq", log.HeadSeq()}};
+  if (q.newest_first) {
+    answer["next_before_seq"] = page->next_before_seq ? json(*page->next_before_seq) : json(nullptr);
+  } else {
+    answer["next_after_seq"] = page->next_after_seq;
+  }
+  respond(Reply::Json(200, answer));
 }
 
 // Long-poll: parks on the log's notifier (no thread held) until a matching event or the deadline.
@@ -123,7 +182,7 @@ void Park(storage::EventLog& log, FeedQuery q, std::shared_ptr<RequestContext> c
 }  // namespace
 
 void RegisterEventRoutes(Router& router, Services& s) {
-  router.Add("GET", "/v1/events", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/events", {kFeedQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     auto q = ReadFeedQuery(*ctx);
     if (!q.ok()) return respond(Fail(q.status(), *ctx));
     if (ctx->principal.kind == Principal::Kind::kApiKey) {

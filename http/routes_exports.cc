@@ -21,8 +21,10 @@ bool MaySee(const Principal& who, const json& manifest) {
 
 }  // namespace
 
+const BodyShape kExportBody{{{"org_id"}, {"from"}, {"to"}, {"format"}}};
+
 void RegisterExportRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/exports", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/exports", {kNoQuery, &kExportBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     auto body = JsonBody(*ctx, /*allow_empty=*/true);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
@@ -99,7 +101,7 @@ void RegisterExportRoutes(Router& router, Services& s) {
     guarded();
   }));
 
-  router.Add("GET", "/v1/exports/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/exports/{id}", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     auto m = s.exporter->Manifest(ctx->Param("id"));
     if (!m || !MaySee(ctx->principal, *m)) return respond(Fail(Status(Code::kNotFound, "export not found"), *ctx));
     if (Status a = Authorize(ctx->principal, ctx->principal.org_id(), "exports:read"); !a.ok())
@@ -107,7 +109,7 @@ void RegisterExportRoutes(Router& router, Services& s) {
     respond(Reply::Json(200, *m));
   }));
 
-  router.Add("GET", "/v1/exports/{id}/file", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/exports/{id}/file", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     auto m = s.exporter->Manifest(ctx->Param("id"));
     if (!m || !MaySee(ctx->principal, *m)) return respond(Fail(Status(Code::kNotFound, "export not found"), *ctx));
     if (Status a = Authorize(ctx->principal, ctx->principal.org_id(), "exports:read"); !a.ok())

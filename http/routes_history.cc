@@ -37,8 +37,10 @@ Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, 
   return key;
 }
 
+const QueryShape kHistoryQuery{"after_seq", "limit"};
+
 void RegisterHistoryRoutes(Router& router, Services& s) {
-  router.Add("GET", "/v1/orgs/{org}/api-keys/{id}/events", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs/{org}/api-keys/{id}/events", {kHistoryQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     const std::string key_id = ctx->Param("id");
     if (Status a = Authorize(ctx->principal, org_id, "events:read"); !a.ok()) return respond(Fail(a, *ctx));

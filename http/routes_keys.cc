@@ -3,6 +3,7 @@
 #include "events/canonical_json.h"
 #include "domain/time.h"
 #include "http/command_runner.h"
+#include "http/key_request.h"
 #include "http/render.h"
 #include "http/route_helpers.h"
 #include "http/routes.h"
@@ -11,93 +12,8 @@ namespace kl::http {
 
 using nlohmann::json;
 
-// credits: {remaining, refill?: {amount, interval}}; type errors under "credits.<field>".
-static std::optional<Credits> ReadCredits(const json& body, FieldErrors& errors) {
-  auto it = body.find("credits");
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_object()) {
-    errors["credits"] = "must be an object or null";
-    return std::nullopt;
-  }
-  FieldReader f(*it);
-  auto remaining = f.Integer("remaining");
-  auto refill = f.Object("refill");
-  for (auto& [k, v] : f.errors()) errors["credits." + k] = v;
-  if (!remaining && !errors.count("credits.remaining")) errors["credits.remaining"] = "is required";
-  Credits c;
-  c.remaining = remaining.value_or(0);
-  if (refill) {
-    FieldReader r(*refill);
-    auto amount = r.Integer("amount");
-    auto interval = r.String("interval");
-    for (auto& [k, v] : r.errors()) errors["credits.refill." + k] = v;
-    if (!amount && !errors.count("credits.refill.amount")) errors["credits.refill.amount"] = "is required";
-    if (!interval && !errors.count("credits.refill.interval")) errors["credits.refill.interval"] = "is required";
-    c.refill = CreditRefill{amount.value_or(0), interval.value_or("")};
-  }
-  return c;
-}
-
-static std::optional<RateLimit> ReadRateLimit(const json& body, FieldErrors& errors) {
-  auto it = body.find("ratelimit");
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_object()) {
-    errors["ratelimit"] = "must be an object or null";
-    return std::nullopt;
-  }
-  FieldReader f(*it);
-  auto limit = f.Integer("limit");
-  auto window = f.Integer("window_ms");
-  for (auto& [k, v] : f.errors()) errors["ratelimit." + k] = v;
-  if (!limit && !errors.count("ratelimit.limit")) errors["ratelimit.limit"] = "is required";
-  if (!window && !errors.count("ratelimit.window_ms")) errors["ratelimit.window_ms"] = "is required";
-  return RateLimit{limit.value_or(0), window.value_or(0)};
-}
-
-// For PATCH: absent (nullopt), null (removes the gate) or a value.
-template <typename T, typename Reader>
-static std::optional<std::optional<T>> ReadNullable(const json& body, const char* name, FieldErrors& errors,
-                                                    Reader read) {
-  auto it = body.find(name);
-  if (it == body.end()) return std::nullopt;
-  if (it->is_null()) return std::optional<T>{};
-  auto v = read(body, errors);
-  if (!v) return std::nullopt;
-  return std::optional<T>{*v};
-}
-
-
-static Result<CreateKeyInput> ReadCreateKey(const json& body, FieldErrors& errors) {
-  FieldReader f(body);
-  CreateKeyInput in;
-  in.name = f.String("name");
-  in.description = f.String("description");
-  in.permissions = f.StringArray("permissions");
-  in.permission_set = f.String("permission_set");
-  if (auto owner = f.Object("owner")) {
-    FieldReader o(*owner);
-    auto type = o.String("type");
-    auto id = o.String("id");
-    for (auto& [k, v] : o.errors()) errors["owner." + k] = v;
-    if (!type) errors["owner.type"] = "is required";
-    if (!id) errors["owner.id"] = "is required";
-    if (type && id) in.owner = Owner{*type, *id};
-  }
-  in.project_id = f.String("project_id");
-  in.environment = f.String("environment");
-  in.prefix = f.String("prefix");
-  in.expires_at = f.String("expires_at");
-  in.ttl_seconds = f.Integer("ttl_seconds");
-  if (f.Has("metadata") && !(*body.find("metadata")).is_null()) {
-    in.metadata = f.Object("metadata");
-  }
-  in.enabled = f.Bool("enabled");
-  in.ip_allowlist = f.StringArray("ip_allowlist");
-  for (auto& [k, v] : f.errors()) errors[k] = v;
-  in.credits = ReadCredits(body, errors);
-  in.ratelimit = ReadRateLimit(body, errors);
-  return in;
-}
+const QueryShape kListKeysQuery{"limit", "cursor", "status", "environment", "owner_id", "project_id"};
+const QueryShape kGetKeyQuery{"as_of", "as_of_seq"};
 
 // Both org and key come from the path; a key of another org reads as not found.
 static std::optional<KeyState> KeyInOrg(Services& s, const std::string& org, const std::string& id) {
@@ -107,14 +23,14 @@ static std::optional<KeyState> KeyInOrg(Services& s, const std::string& org, con
 }
 
 void RegisterKeyRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/orgs/{org}/api-keys", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/orgs/{org}/api-keys", {kNoQuery, &kCreateKeyBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
     FieldErrors type_errors;
-    auto in = ReadCreateKey(*body, type_errors);
+    CreateKeyInput in = ReadCreateKey(*body, type_errors);
     Millis now = NowMillis();
 
     // Idempotency-Key (SPEC §5): the same key and body within 24 h replays the first answer
@@ -124,14 +40,14 @@ void RegisterKeyRoutes(Router& router, Services& s) {
       if (idem->empty() || idem->size() > 255)
         return respond(Fail(Status::Validation({{"Idempotency-Key", "must be 1..255 characters"}}), *ctx));
       idem_hash = ToHex(Sha256(org_id + '\0' + *idem));
-      in->idempotency_key_sha256 = idem_hash;
-      in->request_sha256 = ToHex(Sha256(events::Canonicalize(*body)));
+      in.idempotency_key_sha256 = idem_hash;
+      in.request_sha256 = ToHex(Sha256(events::Canonicalize(*body)));
       if (!s.idempotency_in_flight.TryEnter(idem_hash))
         return respond(Fail(Status(Code::kConflict, "a request with this Idempotency-Key is in progress"), *ctx));
       constexpr Millis kWindow = 24LL * 3600 * 1000;
       if (auto prior = s.reads->FindIdempotent(idem_hash); prior && now - prior->created_at < kWindow) {
         s.idempotency_in_flight.Leave(idem_hash);
-        if (prior->request_sha256 != *in->request_sha256)
+        if (prior->request_sha256 != *in.request_sha256)
           return respond(Fail(Status(Code::kConflict, "this Idempotency-Key was used with a different body"), *ctx));
         auto key = s.reads->GetKey(prior->key_id);
         if (!key) return respond(Fail(Status(Code::kInternal, "the idempotent key is missing"), *ctx));
@@ -146,7 +62,7 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     auto secret = std::make_shared<std::string>();
     RunCommand(
         *s.log,
-        [&s, org_id, in = in.value(), type_errors, cc, secret]() -> Result<std::vector<Event>> {
+        [&s, org_id, in = std::move(in), type_errors, cc, secret]() -> Result<std::vector<Event>> {
           auto created = DecideCreateKey(s.reads->GetOrg(org_id), org_id, in, type_errors, cc);
           if (!created.ok()) return created.status();
           *secret = std::move(created->secret_value);
@@ -165,7 +81,7 @@ void RegisterKeyRoutes(Router& router, Services& s) {
         });
   }));
 
-  router.Add("GET", "/v1/orgs/{org}/api-keys", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs/{org}/api-keys", {kListKeysQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
     auto p = ReadListParams(*ctx, 20, 100);
@@ -194,7 +110,7 @@ void RegisterKeyRoutes(Router& router, Services& s) {
                               {"next_cursor", page->next_cursor ? json(*page->next_cursor) : json(nullptr)}}));
   }));
 
-  router.Add("GET", "/v1/orgs/{org}/api-keys/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs/{org}/api-keys/{id}", {kGetKeyQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
     if (ctx->Query("as_of") || ctx->Query("as_of_seq")) {
@@ -209,26 +125,15 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     respond(Reply::Json(200, RenderKey(*key, NowMillis())));
   }));
 
-  router.Add("PATCH", "/v1/orgs/{org}/api-keys/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("PATCH", "/v1/orgs/{org}/api-keys/{id}", {kNoQuery, &kUpdateKeyBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     const std::string key_id = ctx->Param("id");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldReader f(*body);
-    UpdateKeyInput in;
-    in.name = f.String("name");
-    in.description = f.NullableString("description");
-    in.permissions = f.StringArray("permissions");
-    in.expires_at = f.NullableString("expires_at");
-    in.metadata = f.Object("metadata");
-    in.enabled = f.Bool("enabled");
-    in.reason = f.String("reason");
-    in.ip_allowlist = f.StringArray("ip_allowlist");
-    FieldErrors type_errors = f.errors();
-    in.credits = ReadNullable<Credits>(*body, "credits", type_errors, ReadCredits);
-    in.ratelimit = ReadNullable<RateLimit>(*body, "ratelimit", type_errors, ReadRateLimit);
+    FieldErrors type_errors;
+    UpdateKeyInput in = ReadUpdateKey(*body, type_errors);
     if (auto if_match = ctx->Header("if-match")) {
       std::string v = *if_match;
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);  // an ETag-style quote
@@ -254,16 +159,15 @@ void RegisterKeyRoutes(Router& router, Services& s) {
         });
   }));
 
-  router.Add("POST", "/v1/orgs/{org}/api-keys/{id}/rotate", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/orgs/{org}/api-keys/{id}/rotate", {kNoQuery, &kRotateKeyBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     const std::string key_id = ctx->Param("id");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx, /*allow_empty=*/true);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldReader f(*body);
-    auto grace = f.Integer("grace_seconds");
-    FieldErrors type_errors = f.errors();
+    FieldErrors type_errors;
+    auto grace = ReadRotateKey(*body, type_errors);
     CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
     auto secret = std::make_shared<std::string>();
     RunCommand(
@@ -290,16 +194,16 @@ void RegisterKeyRoutes(Router& router, Services& s) {
         });
   }));
 
-  router.Add("DELETE", "/v1/orgs/{org}/api-keys/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("DELETE", "/v1/orgs/{org}/api-keys/{id}", {kNoQuery, &kRevokeKeyBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     const std::string key_id = ctx->Param("id");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx, /*allow_empty=*/true);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldReader f(*body);
-    auto reason = f.String("reason");
-    if (!f.errors().empty()) return respond(Fail(Status::Validation(f.errors()), *ctx));
+    FieldErrors type_errors;
+    auto reason = ReadRevokeKey(*body, type_errors);
+    if (!type_errors.empty()) return respond(Fail(Status::Validation(type_errors), *ctx));
     if (Status st = CheckRevokeReason(reason); !st.ok()) return respond(Fail(st, *ctx));
     CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
     RunCommand(

@@ -16,6 +16,9 @@ using nlohmann::json;
 
 namespace {
 
+// Each report of the array (docs/openapi.yaml, LeakReport).
+const BodyShape kLeakReport{{{"token"}, {"type"}, {"url"}, {"source"}}};
+
 struct ReportedToken {
   Hash32 token_hash;
   std::optional<std::string> token_type;  // echoed as token_type
@@ -56,7 +59,7 @@ Result<std::vector<ReportedToken>> ReadReports(const json& body) {
 }  // namespace
 
 void RegisterLeakRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/leaks", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/leaks", {kNoQuery, &kLeakReport}, Authenticated(s, [&s](auto ctx, Respond respond) {
     // Not tied to an org: presenting a key's full secret is the proof that it leaked.
     if (Status a = Authorize(ctx->principal, "", "leaks:report"); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx);

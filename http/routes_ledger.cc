@@ -8,11 +8,11 @@ namespace kl::http {
 using nlohmann::json;
 
 void RegisterLedgerRoutes(Router& router, Services& s) {
-  router.Add("GET", "/v1/ledger/public-key", [&s](auto, Respond respond) {
+  router.Add("GET", "/v1/ledger/public-key", {kNoQuery}, QueryChecked([&s](auto, Respond respond) {
     respond(Reply::Json(200, {{"public_key_pem", s.signer->PublicPem()}, {"public_key_id", s.signer->PublicKeyId()}}));
-  });
+  }));
 
-  router.Add("GET", "/v1/ledger/head", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/ledger/head", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = Authorize(ctx->principal, ctx->principal.org_id(), "events:read"); !a.ok())
       return respond(Fail(a, *ctx));
     storage::LogHead head = s.log->Head();

@@ -1,4 +1,5 @@
 #include "generated/openapi_json.h"
+#include "http/route_helpers.h"
 #include "http/routes.h"
 
 namespace kl::http {
@@ -14,7 +15,7 @@ void RegisterOpenApiRoutes(Router& router, Services& s) {
     r.content_type = "application/json";
     return r;
   }();
-  router.Add("GET", "/v1/openapi.json", [](auto, Respond respond) { respond(kReply); });
+  router.Add("GET", "/v1/openapi.json", {kNoQuery}, QueryChecked([](auto, Respond respond) { respond(kReply); }));
 }
 
 }  // namespace kl::http

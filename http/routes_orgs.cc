@@ -1,6 +1,7 @@
 #include "domain/org.h"
 #include "domain/time.h"
 #include "http/command_runner.h"
+#include "http/org_request.h"
 #include "http/render.h"
 #include "http/route_helpers.h"
 #include "http/routes.h"
@@ -8,6 +9,7 @@
 namespace kl::http {
 
 using nlohmann::json;
+
 
 static CommandContext ContextOf(const RequestContext& ctx) {
   return CommandContext{NowMillis(), ActorOf(ctx.principal), ctx.request_id};
@@ -23,14 +25,13 @@ static void ReplyOrg(Services& s, const std::string& id, Result<std::vector<Even
 }
 
 void RegisterOrgRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/orgs", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/orgs", {kNoQuery, &kCreateOrgBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = RequireAdmin(ctx->principal); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldReader f(*body);
-    CreateOrgInput in{f.String("id"), f.String("name"), f.String("status")};
-    FieldErrors type_errors = f.errors();
+    FieldErrors type_errors;
+    CreateOrgInput in = ReadCreateOrg(*body, type_errors);
     auto cc = ContextOf(*ctx);
     auto id = std::make_shared<std::string>();
     RunCommand(
@@ -44,7 +45,7 @@ void RegisterOrgRoutes(Router& router, Services& s) {
         [&s, ctx, respond, id](Result<std::vector<Event>> r) { ReplyOrg(s, *id, std::move(r), 201, *ctx, respond); });
   }));
 
-  router.Add("GET", "/v1/orgs", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs", {kListQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     auto p = ReadListParams(*ctx, 20, 100);
     if (!p.ok()) return respond(Fail(p.status(), *ctx));
     json data = json::array();
@@ -60,7 +61,7 @@ void RegisterOrgRoutes(Router& router, Services& s) {
     respond(Reply::Json(200, {{"data", data}, {"next_cursor", next ? json(*next) : json(nullptr)}}));
   }));
 
-  router.Add("GET", "/v1/orgs/{org}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs/{org}", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string& id = ctx->Param("org");
     if (ctx->principal.kind == Principal::Kind::kApiKey && ctx->principal.org_id() != id)
       return respond(Fail(Status(Code::kPermissionDenied, "this key may not read another organization"), *ctx));
@@ -69,14 +70,13 @@ void RegisterOrgRoutes(Router& router, Services& s) {
     respond(Reply::Json(200, RenderOrg(*org)));
   }));
 
-  router.Add("PATCH", "/v1/orgs/{org}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("PATCH", "/v1/orgs/{org}", {kNoQuery, &kUpdateOrgBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = RequireAdmin(ctx->principal); !a.ok()) return respond(Fail(a, *ctx));
     auto body = JsonBody(*ctx);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldReader f(*body);
-    UpdateOrgInput in{f.String("name"), f.String("status")};
-    FieldErrors type_errors = f.errors();
+    FieldErrors type_errors;
+    UpdateOrgInput in = ReadUpdateOrg(*body, type_errors);
     auto cc = ContextOf(*ctx);
     std::string id = ctx->Param("org");
     RunCommand(

@@ -11,10 +11,10 @@
 namespace kl::http {
 
 void RegisterValidationRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/validations", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/validations", {kNoQuery, &kValidationBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Fail(a, *ctx));
-    // The plain shape is read without a DOM; anything else takes the DOM path, which names
-    // every bad field.
+    // The plain shape is read without a DOM; anything else (an unknown member included) takes
+    // the DOM path, which names every bad or unknown field.
     std::optional<ValidationBody> fast;
     if (auto ct = ctx->HeaderView("content-type"); ct && IsJsonMediaType(*ct) && !ctx->body.empty())
       fast = ReadValidationBodyFast(ctx->body);
@@ -30,12 +30,11 @@ void RegisterValidationRoutes(Router& router, Services& s) {
       auto body = JsonBody(*ctx);
       if (!body.ok()) return respond(Fail(body.status(), *ctx));
       if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-      FieldReader f(*body);
-      value = f.String("value");
-      required = f.StringArray("required_permissions");
-      ip = f.String("ip");
-      user_agent = f.String("user_agent");
-      errors = f.errors();
+      ValidationBody read = ReadValidationBody(*body, errors);
+      value = std::move(read.value);
+      required = std::move(read.required_permissions);
+      ip = std::move(read.ip);
+      user_agent = std::move(read.user_agent);
     }
     if (!value && !errors.count("value")) errors["value"] = "is required";
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));

@@ -37,6 +37,10 @@ json RenderWebhook(const Services& s, const WebhookState& w) {
           {"last_error", d && d->last_error ? json(*d->last_error) : json(nullptr)}};
 }
 
+const BodyShape kCreateWebhookBody{{{"url"}, {"event_types"}, {"description"}}};
+// Only status changes: a webhook's url and event types are fixed (delete and register anew).
+const BodyShape kUpdateWebhookBody{{{"status"}}};
+
 Status NotFound() { return Status(Code::kNotFound, "webhook not found"); }
 
 // The body must be an object; returns its reader or the failure reply already sent.
@@ -56,7 +60,7 @@ std::optional<json> ObjectBody(const RequestContext& ctx, const Respond& respond
 }  // namespace
 
 void RegisterWebhookRoutes(Router& router, Services& s) {
-  router.Add("POST", "/v1/orgs/{org}/webhooks", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("POST", "/v1/orgs/{org}/webhooks", {kNoQuery, &kCreateWebhookBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
     if (!s.webhooks || !s.webhook_secrets)
@@ -90,7 +94,7 @@ void RegisterWebhookRoutes(Router& router, Services& s) {
         });
   }));
 
-  router.Add("GET", "/v1/orgs/{org}/webhooks", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs/{org}/webhooks", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string& org_id = ctx->Param("org");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
     if (!s.reads->GetOrg(org_id)) return respond(Fail(Status(Code::kNotFound, "organization not found"), *ctx));
@@ -101,7 +105,7 @@ void RegisterWebhookRoutes(Router& router, Services& s) {
     respond(Reply::Json(200, {{"data", data}, {"next_cursor", nullptr}}));
   }));
 
-  router.Add("GET", "/v1/orgs/{org}/webhooks/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("GET", "/v1/orgs/{org}/webhooks/{id}", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string& org_id = ctx->Param("org");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
     auto w = s.webhooks ? s.webhooks->Get(org_id, ctx->Param("id")) : std::nullopt;
@@ -109,7 +113,7 @@ void RegisterWebhookRoutes(Router& router, Services& s) {
     respond(Reply::Json(200, RenderWebhook(s, *w)));
   }));
 
-  router.Add("PATCH", "/v1/orgs/{org}/webhooks/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("PATCH", "/v1/orgs/{org}/webhooks/{id}", {kNoQuery, &kUpdateWebhookBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     const std::string id = ctx->Param("id");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
@@ -119,8 +123,6 @@ void RegisterWebhookRoutes(Router& router, Services& s) {
     FieldReader f(*body);
     std::optional<std::string> status = f.String("status");
     FieldErrors type_errors = f.errors();
-    for (const auto& [name, value] : body->items())
-      if (name != "status") type_errors[name] = "cannot be changed; only status can";
     auto cc = ContextOf(*ctx);
     RunCommand(
         *s.log,
@@ -138,10 +140,11 @@ void RegisterWebhookRoutes(Router& router, Services& s) {
         });
   }));
 
-  router.Add("DELETE", "/v1/orgs/{org}/webhooks/{id}", Authenticated(s, [&s](auto ctx, Respond respond) {
+  router.Add("DELETE", "/v1/orgs/{org}/webhooks/{id}", {kNoQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
     const std::string id = ctx->Param("id");
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
+    if (Status b = NoBody(*ctx); !b.ok()) return respond(Fail(b, *ctx));
     auto before = s.webhooks ? s.webhooks->Get(org_id, id) : std::nullopt;
     if (!before) return respond(Fail(NotFound(), *ctx));
     json last = RenderWebhook(s, *before);

@@ -1,20 +1,23 @@
 #include "http/validation_body.h"
 
-#include <nlohmann/json.hpp>
+#include "http/json_input.h"
 
 namespace kl::http {
+
+const BodyShape kValidationBody{{{"value"}, {"required_permissions"}, {"ip"}, {"user_agent"}}};
 
 namespace {
 
 using json = nlohmann::json;
 
-// Accepts one object of string members and one array of strings; gives up (returns false) on
-// anything else, which ends the parse at once.
+// Accepts one object of the four known members, strings and one array of strings; gives up
+// (returns false) on anything else (an unknown member, null, another type), which ends the
+// parse at once and leaves the body to the DOM path that names the mistake.
 class Reader final : public nlohmann::json_sax<json> {
  public:
   explicit Reader(ValidationBody& out) : out_(out) {}
 
-  bool null() override { return Scalar(nullptr); }
+  bool null() override { return false; }
   bool boolean(bool) override { return Scalar(nullptr, /*typed=*/true); }
   bool number_integer(number_integer_t) override { return Scalar(nullptr, true); }
   bool number_unsigned(number_unsigned_t) override { return Scalar(nullptr, true); }
@@ -47,40 +50,28 @@ class Reader final : public nlohmann::json_sax<json> {
     else if (k == "ip") field_ = Field::kIp;
     else if (k == "user_agent") field_ = Field::kUserAgent;
     else if (k == "required_permissions") field_ = Field::kRequired;
-    else field_ = Field::kOther;
+    else return false;
     return true;
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
  private:
-  enum class Field { kOther, kValue, kIp, kUserAgent, kRequired };
+  enum class Field { kValue, kIp, kUserAgent, kRequired };
 
-  // A member's scalar value: a string for our string fields, null for absent; a wrong type in
-  // one of ours goes to the DOM path (for its error message); other members are ignored.
+  // A member's scalar value: a string for our string fields; a wrong type goes to the DOM path
+  // (for its error message).
   bool Scalar(string_t* s, bool typed = false) {
-    if (depth_ != 1) return false;
-    std::optional<std::string>* slot = field_ == Field::kValue       ? &out_.value
-                                       : field_ == Field::kIp        ? &out_.ip
-                                       : field_ == Field::kUserAgent ? &out_.user_agent
-                                                                     : nullptr;
-    if (field_ == Field::kRequired) {
-      if (s || typed) return false;
-      out_.required_permissions.reset();
-      return true;
-    }
-    if (!slot) return true;
-    if (typed) return false;
-    if (s) {
-      *slot = std::move(*s);
-    } else {
-      slot->reset();
-    }
+    if (depth_ != 1 || typed || field_ == Field::kRequired) return false;
+    std::optional<std::string>* slot = field_ == Field::kValue ? &out_.value
+                                       : field_ == Field::kIp  ? &out_.ip
+                                                               : &out_.user_agent;
+    *slot = std::move(*s);
     return true;
   }
 
   ValidationBody& out_;
   int depth_ = 0;
-  Field field_ = Field::kOther;
+  Field field_ = Field::kValue;
 };
 
 // A cursor over the body for ScanPlainValidationBody: every method fails (returns false) rather
@@ -116,13 +107,6 @@ class PlainScanner {
     ++p_;
     return true;
   }
-  bool Null() {
-    SkipSpace();
-    if (end_ - p_ < 4 || std::string_view(p_, 4) != "null") return false;
-    p_ += 4;
-    return true;
-  }
-
  private:
   const char* p_;
   const char* end_;
@@ -138,10 +122,6 @@ std::optional<ValidationBody> ScanPlainValidationBody(std::string_view body) {
     std::string_view name;
     if (!in.String(&name) || !in.Eat(':')) return false;
     if (name == "required_permissions") {
-      if (in.Null()) {
-        out.required_permissions.reset();
-        return true;
-      }
       if (!in.Eat('[')) return false;
       out.required_permissions.emplace();  // a repeated member replaces, as in the SAX reader
       if (!in.Eat(']')) {
@@ -159,13 +139,8 @@ std::optional<ValidationBody> ScanPlainValidationBody(std::string_view body) {
                                        : name == "user_agent" ? &out.user_agent
                                                               : nullptr;
     std::string_view text;
-    if (in.Null()) {
-      if (slot) slot->reset();
-    } else if (in.String(&text)) {
-      if (slot) slot->emplace(text);
-    } else {
-      return false;
-    }
+    if (!slot || !in.String(&text)) return false;  // an unknown member or another type: the DOM path
+    slot->emplace(text);
     return true;
   };
   if (!in.Eat('}')) {
@@ -175,6 +150,17 @@ std::optional<ValidationBody> ScanPlainValidationBody(std::string_view body) {
     if (!in.Eat('}')) return std::nullopt;
   }
   if (!in.AtEnd()) return std::nullopt;
+  return out;
+}
+
+ValidationBody ReadValidationBody(const nlohmann::json& body, FieldErrors& errors) {
+  FieldReader f(body);
+  ValidationBody out;
+  out.value = f.String("value");
+  out.required_permissions = f.StringArray("required_permissions");
+  out.ip = f.String("ip");
+  out.user_agent = f.String("user_agent");
+  errors.insert(f.errors().begin(), f.errors().end());
   return out;
 }
 

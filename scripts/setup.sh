@@ -1,18 +1,10 @@
 #!/usr/bin/env bash
-# Installs exactly what building and testing keyledger needs on Debian 12. Idempotent.
+# Installs exactly what building and testing keyledger needs on Debian 12: what the service needs
+# (scripts/setup_build.sh), then each optional part's test tools (browser, fuzzing, packaging...),
+# one file each in scripts/setup.d/. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-PKGS=(build-essential cmake pkg-config
-      libpistache-dev librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev
-      nlohmann-json3-dev libcli11-dev zlib1g-dev libjemalloc-dev catch2 libcurl4-openssl-dev curl openssl python3)
-missing=()
-for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO apt-get -o Acquire::Retries=5 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends "${missing[@]}"
-fi
-# Further set-up steps of optional parts (browser tests, fuzzing, packaging), one file each.
+bash scripts/setup_build.sh
 for step in scripts/setup.d/*.sh; do
   [ -e "$step" ] && bash "$step"
 done

@@ -171,7 +171,9 @@ TEST_CASE("the HTTP error contract", "[e2e][core]") {
   auto big = admin->Send("POST", "/v1/orgs", "{\"name\":\"" + std::string(70000, 'x') + "\"}");
   CHECK(big.status == 413);
   CHECK(big.Json()["error"]["code"] == "payload_too_large");
-  CHECK(admin->Post("/v1/orgs", {{"name", "x"}, {"unknown_field", 1}}).status == 201);  // ignored
+  auto unknown = admin->Post("/v1/orgs", {{"name", "x"}, {"unknown_field", 1}});  // refused, never ignored
+  CHECK(unknown.status == 400);
+  CHECK(unknown.Json()["error"]["details"]["fields"]["unknown_field"] == "is not a known field");
 
   auto echoed = admin->Send("GET", "/v1/nothing", "", {"X-Request-Id: abc-123.X_y"});
   CHECK(echoed.Header("x-request-id") == "abc-123.X_y");

@@ -1,8 +1,11 @@
 // Fuzzes request bodies end to end below the HTTP layer: the bytes are a JSON body, parsed by
-// http::ParseJsonBody, read field by field with http::FieldReader, and handed to every domain
+// http::ParseJsonBody, checked against each route's BodyShape, read by the routes' own readers
+// (http/key_request.h, http/org_request.h, http/validation_body.h), and handed to every domain
 // decide function that takes a body (create/update/rotate/revoke key, create/update org) and to
 // the validation checks. Properties:
 //
+// - http::UnknownMembers names exactly the members a shape does not list (at the top level and
+//   in the nested fixed shapes), so a misspelled member can never reach a reader unseen;
 // - ParseJsonBody answers only malformed_json or payload_too_large, and nothing it accepts nests
 //   deeper than its guard (nlohmann recurses on dump and compare, so depth is a crash risk);
 // - every accepted body canonicalises (the create route hashes it for Idempotency-Key: a throw
@@ -26,7 +29,10 @@
 #include "events/chain.h"
 #include "events/codec.h"
 #include "events/json.h"
+#include "http/input_shape.h"
 #include "http/json_input.h"
+#include "http/key_request.h"
+#include "http/org_request.h"
 #include "http/validation_body.h"
 #include "tests/support/validation_body_oracle.h"
 
@@ -96,29 +102,6 @@ void CheckTime(const std::optional<std::string>& text) {
   if (ParseTime(formatted) != t) Fail("time does not survive FormatTime/ParseTime: " + *text + " -> " + formatted);
 }
 
-// The gate objects as the key routes read them (credits: {remaining, refill?}, ratelimit).
-std::optional<Credits> ReadCredits(const json& body, FieldErrors& errors) {
-  auto it = body.find("credits");
-  if (it == body.end() || !it->is_object()) return std::nullopt;
-  http::FieldReader f(*it);
-  Credits c{f.Integer("remaining").value_or(0), std::nullopt};
-  if (auto refill = f.Object("refill")) {
-    http::FieldReader r(*refill);
-    c.refill = CreditRefill{r.Integer("amount").value_or(0), r.String("interval").value_or("")};
-    for (auto& [k, v] : r.errors()) errors["credits.refill." + k] = v;
-  }
-  for (auto& [k, v] : f.errors()) errors["credits." + k] = v;
-  return c;
-}
-std::optional<RateLimit> ReadRateLimit(const json& body, FieldErrors& errors) {
-  auto it = body.find("ratelimit");
-  if (it == body.end() || !it->is_object()) return std::nullopt;
-  http::FieldReader f(*it);
-  RateLimit r{f.Integer("limit").value_or(0), f.Integer("window_ms").value_or(0)};
-  for (auto& [k, v] : f.errors()) errors["ratelimit." + k] = v;
-  return r;
-}
-
 // A key and its org as a PATCH, rotate or revoke would find them.
 const KeyState& ExistingKey() {
   static const KeyState key = [] {
@@ -140,30 +123,8 @@ const KeyState& ExistingKey() {
 const OrgState kOrg{"acme", "Acme", "active", kNow - 5000, kNow - 5000, 1};
 
 void FuzzCreateKey(const json& body, const CommandContext& cc) {
-  http::FieldReader f(body);
-  CreateKeyInput in;
   FieldErrors errors;
-  in.name = f.String("name");
-  in.description = f.String("description");
-  in.permissions = f.StringArray("permissions");
-  in.permission_set = f.String("permission_set");
-  if (auto owner = f.Object("owner")) {
-    http::FieldReader o(*owner);
-    auto type = o.String("type");
-    auto id = o.String("id");
-    if (type && id) in.owner = Owner{*type, *id};
-  }
-  in.project_id = f.String("project_id");
-  in.environment = f.String("environment");
-  in.prefix = f.String("prefix");
-  in.expires_at = f.String("expires_at");
-  in.ttl_seconds = f.Integer("ttl_seconds");
-  in.metadata = f.Object("metadata");
-  in.enabled = f.Bool("enabled");
-  in.ip_allowlist = f.StringArray("ip_allowlist");
-  for (auto& [k, v] : f.errors()) errors[k] = v;
-  in.credits = ReadCredits(body, errors);
-  in.ratelimit = ReadRateLimit(body, errors);
+  CreateKeyInput in = http::ReadCreateKey(body, errors);
   CheckTime(in.expires_at);
 
   auto created = DecideCreateKey(kOrg, "acme", in, errors, cc);
@@ -178,19 +139,9 @@ void FuzzCreateKey(const json& body, const CommandContext& cc) {
 }
 
 void FuzzUpdateKey(const json& body, const CommandContext& cc) {
+  FieldErrors errors;
+  UpdateKeyInput in = http::ReadUpdateKey(body, errors);
   http::FieldReader f(body);
-  UpdateKeyInput in;
-  in.name = f.String("name");
-  in.description = f.NullableString("description");
-  in.permissions = f.StringArray("permissions");
-  in.expires_at = f.NullableString("expires_at");
-  in.metadata = f.Object("metadata");
-  in.enabled = f.Bool("enabled");
-  in.reason = f.String("reason");
-  in.ip_allowlist = f.StringArray("ip_allowlist");
-  FieldErrors errors = f.errors();
-  if (f.Has("credits")) in.credits = ReadCredits(body, errors);
-  if (f.Has("ratelimit")) in.ratelimit = ReadRateLimit(body, errors);
   if (auto v = f.Integer("if_match"); v && *v >= 0) in.if_match = static_cast<uint64_t>(*v);  // If-Match, here from the body
 
   auto updated = DecideUpdateKey(ExistingKey(), kOrg, in, errors, cc);
@@ -203,38 +154,70 @@ void FuzzUpdateKey(const json& body, const CommandContext& cc) {
 }
 
 void FuzzOtherCommands(const json& body, const CommandContext& cc) {
-  http::FieldReader f(body);
-  auto grace = f.Integer("grace_seconds");
-  auto rotated = DecideRotateKey(ExistingKey(), kOrg, grace, f.errors(), cc);
+  FieldErrors rotate_errors;
+  auto grace = http::ReadRotateKey(body, rotate_errors);
+  auto rotated = DecideRotateKey(ExistingKey(), kOrg, grace, rotate_errors, cc);
   CheckRefusal(rotated.status(), "DecideRotateKey");
   if (rotated.ok()) CheckEventsRoundTrip(rotated->events);
 
-  auto reason = f.String("reason");
+  FieldErrors revoke_errors;
+  auto reason = http::ReadRevokeKey(body, revoke_errors);
   auto revoked = DecideRevokeKey(ExistingKey(), reason, cc);
   CheckRefusal(revoked.status(), "DecideRevokeKey");
   if (revoked.ok()) CheckEventsRoundTrip(*revoked);
 
-  http::FieldReader o(body);
-  CreateOrgInput org_in{o.String("id"), o.String("name"), o.String("status")};
-  auto org = DecideCreateOrg(std::nullopt, org_in, o.errors(), cc);
+  FieldErrors org_errors, org_update_errors;
+  CreateOrgInput org_in = http::ReadCreateOrg(body, org_errors);
+  auto org = DecideCreateOrg(std::nullopt, org_in, org_errors, cc);
   CheckRefusal(org.status(), "DecideCreateOrg");
   if (org.ok()) CheckEventsRoundTrip(*org);
-  auto org_update = DecideUpdateOrg(kOrg, UpdateOrgInput{org_in.name, org_in.status}, o.errors(), cc);
+  UpdateOrgInput org_update_in = http::ReadUpdateOrg(body, org_update_errors);
+  auto org_update = DecideUpdateOrg(kOrg, org_update_in, org_update_errors, cc);
   CheckRefusal(org_update.status(), "DecideUpdateOrg");
   if (org_update.ok()) CheckEventsRoundTrip(*org_update);
 }
 
 // POST /v1/validations up to the store lookup.
 void FuzzValidation(const json& body) {
-  http::FieldReader f(body);
-  auto value = f.String("value");
-  auto required = f.StringArray("required_permissions");
-  auto ip = f.String("ip");
-  if (value) (void)ParseSecret(*value);
-  std::optional<IpAddress> addr = ip ? ParseIp(*ip) : std::nullopt;
+  FieldErrors errors;
+  http::ValidationBody in = http::ReadValidationBody(body, errors);
+  if (in.value) (void)ParseSecret(*in.value);
+  std::optional<IpAddress> addr = in.ip ? ParseIp(*in.ip) : std::nullopt;
   KeyState key = ExistingKey();
+  http::FieldReader f(body);
   if (auto allow = f.StringArray("ip_allowlist")) key.ip_allowlist = *allow;
-  (void)CheckKeyForUse(key, "active", kNow, required.value_or(std::vector<std::string>{}), addr);
+  (void)CheckKeyForUse(key, "active", kNow, in.required_permissions.value_or(std::vector<std::string>{}), addr);
+}
+
+// The names a shape does not list, found the plain way (at most the 32 the answer names).
+void ExpectUnknown(const json& value, const http::BodyShape& shape, const std::string& path, FieldErrors& out) {
+  for (const auto& [name, member] : value.items()) {
+    const http::BodyShape::Member* known = nullptr;
+    for (const auto& m : shape.members)
+      if (m.name == name) known = &m;
+    if (!known) out[path + name] = "";
+    else if (known->nested && member.is_object()) ExpectUnknown(member, *known->nested, path + name + ".", out);
+  }
+}
+
+// Every route shape names exactly the unknown members, and the route's readers never see one.
+void CheckShapes(const json& body) {
+  for (const http::BodyShape* shape : {&http::kCreateKeyBody, &http::kUpdateKeyBody, &http::kRotateKeyBody,
+                                       &http::kRevokeKeyBody, &http::kCreateOrgBody, &http::kUpdateOrgBody,
+                                       &http::kValidationBody}) {
+    FieldErrors got = http::UnknownMembers(body, *shape);
+    FieldErrors want;
+    ExpectUnknown(body, *shape, "", want);
+    if (got.size() > 32) Fail("UnknownMembers named more than 32 members");
+    bool long_name = false;
+    for (const auto& [name, why] : want) long_name |= name.size() > 64;
+    if (long_name) continue;  // such names are cut in the answer
+    if (want.size() <= 32 && got.size() != want.size()) Fail("UnknownMembers missed or invented a member");
+    for (const auto& [name, why] : got) {
+      if (want.size() <= 32 && !want.count(name)) Fail("UnknownMembers named a known member: " + name);
+      if (why.rfind("is not a known field", 0) != 0) Fail("UnknownMembers gave another reason: " + why);
+    }
+  }
 }
 
 // The validation route's plain scanner answers only what the DOM reads the same way.
@@ -268,6 +251,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Fail(std::string("an accepted body does not canonicalise: ") + e.what());
   }
   if (!parsed->is_object()) return 0;
+  CheckShapes(*parsed);
   CommandContext cc{kNow, Actor{"admin", "admin"}, "req-fuzz"};
   FuzzCreateKey(*parsed, cc);
   FuzzUpdateKey(*parsed, cc);

@@ -530,6 +530,8 @@ def scenario(c):
             c.call(method, path, 413, raw=b'{"name": "' + b"x" * (70 * 1024) + b'"}')
         if "415" in op["responses"]:
             c.call(method, path, 415, raw=b"{}", content_type="text/plain")
+        if template.startswith("/v1/"):
+            check_unknown_names(c, template, method, op, path)
 
     # Every event of the log, page by page: each type's data against its schema.
     after, seen = 0, set()
@@ -545,6 +547,33 @@ def scenario(c):
     if want - seen:
         c.fail("event feed", f"never saw {sorted(want - seen)}")
     return skip
+
+
+def check_unknown_names(c, template, method, op, path):
+    """Strict input: an unknown query parameter, and an unknown member of a body whose schema is
+    closed (additionalProperties: false), are each refused with 400 naming them."""
+    def named(r, field):
+        fields = (r.json().get("error", {}).get("details", {}) or {}).get("fields", {}) if r.status == 400 else {}
+        return field in fields or c.fail(f"{method} {template}", f"400 does not name {field}: {r.body[:200]!r}")
+
+    body = {} if method in ("POST", "PATCH") else None
+    r = c.call(method, path + "?no_such_parameter=1", 400, body=body)
+    c.counted(lambda: named(r, "no_such_parameter"))
+    media = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if not media:
+        return
+    schema, _ = c.spec.resolve(media["schema"], "")
+    if schema.get("type") == "array":
+        item, _ = c.spec.resolve(schema["items"], "")
+        if item.get("additionalProperties") is not False:
+            c.fail(f"{method} {template}", "the request body's items are not closed (additionalProperties: false)")
+        r = c.call(method, path, 400, body=[{"token": "x", "no_such_member": 1}])
+        c.counted(lambda: named(r, "[0].no_such_member"))
+        return
+    if schema.get("additionalProperties") is not False:
+        c.fail(f"{method} {template}", "the request body schema is not closed (additionalProperties: false)")
+    r = c.call(method, path, 400, body={"no_such_member": 1})
+    c.counted(lambda: named(r, "no_such_member"))
 
 
 def main():

@@ -108,3 +108,93 @@ TEST_CASE("every documented operation answers with the error envelope for its 4x
       }
     }
 }
+
+namespace {
+
+// Follows local $refs ("#/components/schemas/X").
+const json& Resolve(const json& doc, const json& node) {
+  const json* at = &node;
+  while (at->is_object() && at->contains("$ref")) {
+    std::string ref = at->at("$ref");
+    at = &doc.at(json::json_pointer(ref.substr(1)));
+  }
+  return *at;
+}
+
+// The object schema a property stands for, through $ref, allOf and a nullable oneOf; null when
+// it is not an object with listed properties (a scalar, an array, free-form `metadata`).
+const json* ObjectSchema(const json& doc, const json& property) {
+  const json& p = Resolve(doc, property);
+  if (p.contains("properties")) return &p;
+  for (const char* combinator : {"allOf", "oneOf", "anyOf"})
+    if (p.contains(combinator))
+      for (const auto& part : p.at(combinator))
+        if (const json* inner = ObjectSchema(doc, part)) return inner;
+  return nullptr;
+}
+
+std::set<std::string> Names(const std::vector<std::string_view>& names) { return {names.begin(), names.end()}; }
+
+// The shape's members are the schema's properties, level by level, and the schema is closed
+// wherever the shape is checked.
+void CheckShape(const json& doc, const json& schema, const BodyShape& shape, const std::string& where) {
+  INFO(where);
+  CHECK(schema.value("additionalProperties", true) == false);
+  std::set<std::string> documented;
+  for (const auto& [name, property] : schema.at("properties").items()) documented.insert(name);
+  std::vector<std::string_view> declared;
+  for (const auto& m : shape.members) declared.push_back(m.name);
+  CHECK(Names(declared) == documented);
+  for (const auto& m : shape.members) {
+    std::string name(m.name);
+    if (!schema.at("properties").contains(name)) continue;
+    const json* nested = ObjectSchema(doc, schema.at("properties").at(name));
+    INFO("member " << name);
+    CHECK((nested != nullptr) == (m.nested != nullptr));  // fixed shapes are checked, free-form ones not
+    if (nested && m.nested) CheckShape(doc, *nested, *m.nested, where + "." + name);
+  }
+}
+
+std::set<std::string> DocumentedQuery(const json& doc, const json& item, const json& op) {
+  std::set<std::string> out;
+  for (const json* list : {&item, &op})
+    if (list->contains("parameters"))
+      for (const auto& p : list->at("parameters")) {
+        const json& param = Resolve(doc, p);
+        if (param.at("in") == "query") out.insert(param.at("name").get<std::string>());
+      }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every /v1 route declares the query and body the document describes", "[http][openapi][strict]") {
+  Services services;  // handlers are never invoked here
+  Router router;
+  RegisterAllRoutes(router, services);
+  json doc = json::parse(kOpenApiJson);
+  int checked = 0;
+  for (const auto& [method, pattern] : router.Routes()) {
+    if (pattern.rfind("/v1/", 0) != 0) continue;
+    INFO(method << " " << pattern);
+    const RouteInput* input = router.InputOf(method, pattern);
+    REQUIRE(input);  // every /v1 route says what it reads
+    std::string lower = method;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const json* item = nullptr;
+    for (const auto& [path, candidate] : doc.at("paths").items())
+      if (Shape(path) == Shape(pattern)) item = &candidate;
+    REQUIRE(item);
+    const json& op = item->at(lower);
+    CHECK(Names(input->query) == DocumentedQuery(doc, *item, op));
+    bool documented_body = op.contains("requestBody");
+    CHECK(documented_body == (input->body != nullptr));
+    if (documented_body && input->body) {
+      json schema = Resolve(doc, op.at("requestBody").at("content").at("application/json").at("schema"));
+      if (schema.value("type", "") == "array") schema = Resolve(doc, schema.at("items"));
+      CheckShape(doc, schema, *input->body, method + " " + pattern);
+    }
+    ++checked;
+  }
+  CHECK(checked >= 25);
+}

@@ -1,0 +1,25 @@
+// The bodies of the key routes, read into the domain's inputs: what each accepts (its BodyShape,
+// docs/openapi.yaml's CreateApiKeyRequest and neighbours) and how it is read. Type mistakes go
+// into `errors` under the member's path ("credits.refill.amount"), so one 400 names them all
+// together with the domain's own checks. The routes and json_input_fuzz read bodies through
+// these same functions.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "domain/key.h"
+#include "http/input_shape.h"
+
+namespace kl::http {
+
+extern const BodyShape kCreateKeyBody;
+extern const BodyShape kUpdateKeyBody;
+extern const BodyShape kRotateKeyBody;
+extern const BodyShape kRevokeKeyBody;
+
+CreateKeyInput ReadCreateKey(const nlohmann::json& body, FieldErrors& errors);
+// Everything but if_match, which comes from the If-Match header.
+UpdateKeyInput ReadUpdateKey(const nlohmann::json& body, FieldErrors& errors);
+std::optional<int64_t> ReadRotateKey(const nlohmann::json& body, FieldErrors& errors);  // grace_seconds
+std::optional<std::string> ReadRevokeKey(const nlohmann::json& body, FieldErrors& errors);  // reason
+
+}  // namespace kl::http
