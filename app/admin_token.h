@@ -1,4 +1,4 @@
-// The admin token (SPEC §1): from KEYLEDGER_ADMIN_TOKEN, or generated once into
+// The admin token (docs/spec.md, Running): from KEYLEDGER_ADMIN_TOKEN, or generated once into
 // <data-dir>/admin.token (mode 0600). Only its SHA-256 is kept in memory.
 #pragma once
 #include <string>

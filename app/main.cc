@@ -1,4 +1,4 @@
-// keyledger: one binary, several subcommands (SPEC §1). Flags override KEYLEDGER_* environment
+// keyledger: one binary, several subcommands (docs/spec.md, Running). Flags override KEYLEDGER_* environment
 // variables, which override defaults.
 #include <cstdlib>
 #include <iostream>

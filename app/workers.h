@@ -12,7 +12,7 @@
 namespace kl::app {
 
 // Every `period`, appends one KeyUsed / KeyUseRejected per key with usage since the last flush.
-// Usage events are not fsync'd (SPEC §7); Stop() flushes what is left.
+// Usage events are not fsync'd (docs/spec.md, Validation); Stop() flushes what is left.
 class UsageFlusher {
  public:
   UsageFlusher(storage::EventLog& log, const projections::ReadModel& reads, projections::UsageTracker& usage,

@@ -1,4 +1,4 @@
-// The replay ceiling (issue #5, item 3): a raw RocksDB iteration over the log column family of
+// The replay ceiling (docs/performance.md): a raw RocksDB iteration over the log column family of
 // a keyledger data directory, touching every key and value and doing nothing else.
 //   raw_iterate DATA_DIR   -> prints entries/s
 #include <chrono>

@@ -1,4 +1,4 @@
-// In-process validation over a 1M-key index (issue #5, item 4): the work a validation does
+// In-process validation over a 1M-key index (docs/performance.md): the work a validation does
 // once the HTTP request is parsed — secret shape and checksum, SHA-256, the lookup by hash, the
 // org's status, and the status/permission checks — on one core, without HTTP around it.
 // The ValidationIndex (the hot path's index) is measured beside the StateCache it replaces.

@@ -1,4 +1,4 @@
-// Base62 with the alphabet 0-9A-Za-z, as SPEC §6 defines for secrets and tokens.
+// Base62 with the alphabet 0-9A-Za-z, as docs/spec.md, Secrets, defines for secrets and tokens.
 #pragma once
 #include <cstdint>
 #include <string>

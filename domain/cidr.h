@@ -1,4 +1,4 @@
-// IPv4/IPv6 addresses and CIDR blocks for key IP allowlists (SPEC §7a).
+// IPv4/IPv6 addresses and CIDR blocks for key IP allowlists (docs/policy-gates.md).
 #pragma once
 #include <array>
 #include <optional>

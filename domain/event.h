@@ -1,4 +1,4 @@
-// The event catalogue of SPEC §8 as plain C++ values. Every later layer (Cap'n Proto
+// The event catalogue (docs/spec.md, Event log) as plain C++ values. Every later layer (Cap'n Proto
 // encoding, JSON rendering, hashing, projections) works from these types.
 //
 // Times are milliseconds since the Unix epoch (UTC). Optional strings use std::optional.
@@ -59,7 +59,7 @@ struct OrgUpdated {  // carries only what changed
 struct KeyCreated {
   std::string name;
   std::optional<std::string> description;
-  std::string secret_hash_hex;  // SHA-256 of the full value; never rendered to JSON (SPEC §3)
+  std::string secret_hash_hex;  // SHA-256 of the full value; never rendered to JSON (docs/spec.md, Secrets)
   std::string obfuscated_value; // <prefix>_<env>_…<last4>
   std::string prefix;
   std::string environment;      // live | test
@@ -70,7 +70,7 @@ struct KeyCreated {
   nlohmann::json metadata = nlohmann::json::object();
   std::optional<Millis> expires_at;
   std::optional<std::string> rotated_from;
-  // Policy gates (SPEC §7a).
+  // Policy gates (docs/policy-gates.md).
   bool enabled = true;
   std::vector<std::string> ip_allowlist;
   std::optional<Credits> credits;
@@ -148,7 +148,7 @@ struct WebhookDisabled {
   std::string webhook_id;
   std::string reason;
 };
-// Not in SPEC §8's catalogue: re-enabling a webhook (PATCH {status: "active"}) is a change of
+// An event of its own (docs/spec.md, Event log): re-enabling a webhook (PATCH {status: "active"}) is a change of
 // state that replay must reproduce and an auditor must see, so it is an event like disabling.
 struct WebhookEnabled { std::string webhook_id; };
 struct ExportCreated {

@@ -1,5 +1,5 @@
 // The API key aggregate: its state, evolve(), the decide() functions of its commands, and the
-// validation decision (SPEC §7) that the hot path calls.
+// validation decision (docs/spec.md, Validation) that the hot path calls.
 #pragma once
 #include <optional>
 #include <string>
@@ -48,7 +48,7 @@ struct KeyState {
   std::optional<Credits> credits;
   std::optional<RateLimit> ratelimit;
   std::optional<Millis> credits_refilled_at;  // last time credits were set or refilled
-  // Derived warnings (SPEC §11, domain/key_warnings.h): what was already warned, so each fires once.
+  // Derived warnings (docs/events.md, domain/key_warnings.h): what was already warned, so each fires once.
   int64_t credits_basis = 0;        // what credits were last set to (create, PATCH) or refilled to
   bool credits_low_warned = false;  // a KeyCreditsLow since then
   std::optional<Millis> expiry_warned_for;          // the expires_at of the last KeyExpiringSoon
@@ -68,7 +68,7 @@ void EvolveKey(std::optional<KeyState>& state, const Event& event);
 // unspecified.
 void EvolveKey(std::optional<KeyState>& state, Event&& event);
 
-// The permissions a permission set expands to (SPEC §6); empty for "custom".
+// The permissions a permission set expands to (docs/spec.md, Permissions); empty for "custom".
 const std::vector<std::string>& PermissionSetScopes(const std::string& set);
 bool IsManagementScope(const std::string& permission);
 
@@ -84,7 +84,7 @@ struct CreateKeyInput {
   std::optional<std::string> expires_at;  // RFC 3339 text, checked here
   std::optional<int64_t> ttl_seconds;
   std::optional<nlohmann::json> metadata;
-  // Policy gates (SPEC §7a).
+  // Policy gates (docs/policy-gates.md).
   std::optional<bool> enabled;
   std::optional<std::vector<std::string>> ip_allowlist;
   std::optional<Credits> credits;
@@ -100,7 +100,7 @@ struct CreatedKey {
   std::string secret_value;  // plaintext: returned once, never stored
 };
 
-// Checks every rule of SPEC §5 (all violations at once, merged with the caller's type errors),
+// Checks every rule of docs/spec.md, Creating keys (all violations at once, merged with the caller's type errors),
 // then the org's state (404/402), then issues the secret.
 Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std::string& org_id,
                                    const CreateKeyInput& in, FieldErrors type_errors, const CommandContext& ctx);
@@ -142,7 +142,7 @@ std::vector<Event> DecideRefillCredits(const KeyState& key, const CommandContext
 // KeyExpired once an active key is past expires_at (actor system); nothing otherwise.
 std::vector<Event> DecideExpireKey(const KeyState& key, const CommandContext& ctx);
 
-// The validation codes of SPEC §7/§7a, in the order they are checked.
+// The validation codes (docs/spec.md, Validation), in the order they are checked.
 enum class ValidationCode {
   kValid, kMalformed, kNotFound, kTenantInactive, kRevoked, kExpired, kDisabled, kIpNotAllowed,
   kInsufficientPermissions, kRateLimited, kUsageExceeded,
@@ -155,7 +155,7 @@ ValidationCode CheckKeyForUse(const KeyState& key, const std::string& org_status
                               const std::vector<std::string>& required_permissions,
                               const std::optional<IpAddress>& ip = std::nullopt);
 
-// Gate rules (SPEC §7a), each violation recorded under its field name.
+// Gate rules (docs/policy-gates.md), each violation recorded under its field name.
 inline constexpr size_t kMaxIpAllowlist = 32;
 inline constexpr int64_t kMinRateWindowMs = 100, kMaxRateWindowMs = 86400000;
 void CheckIpAllowlist(const std::vector<std::string>& cidrs, FieldErrors& errors);

@@ -1,4 +1,4 @@
-// Derived warnings (SPEC §11), appended by the sweeper as actor system so that they are audited
+// Derived warnings (docs/events.md), appended by the sweeper as actor system so that they are audited
 // and deliverable like any other event:
 // - KeyExpiringSoon{expires_at, window}: an active key whose expires_at is 7 days away ("7d")
 //   and again 1 day away ("1d"). Once per window per expires_at value: a PATCH that moves

@@ -1,4 +1,4 @@
-// Leaked-key reports (SPEC §11): a secret-scanning service found a token in public; when it is one
+// Leaked-key reports (docs/api.md): a secret-scanning service found a token in public; when it is one
 // of our keys' full secrets, record the report and revoke that key.
 #pragma once
 #include <string>

@@ -1,4 +1,4 @@
-// The API key secret format of SPEC §6:
+// The API key secret format (docs/spec.md, Secrets):
 //   <prefix>_<environment>_<body><check>
 // body  = 32 CSPRNG bytes as a big-endian integer in base62, left-padded with '0' to 43 chars
 // check = zlib crc32 of everything before it, base62, left-padded to 6 chars.

@@ -20,7 +20,7 @@ class Signer {
 
   std::string PrivatePem() const;
   std::string PublicPem() const;
-  // First 16 hex chars of SHA-256 of the DER SubjectPublicKeyInfo (SPEC §4).
+  // First 16 hex chars of SHA-256 of the DER SubjectPublicKeyInfo (docs/spec.md, Running).
   std::string PublicKeyId() const;
   // Base64 (standard alphabet, padded) Ed25519 signature of `message`.
   std::string SignBase64(std::string_view message) const;

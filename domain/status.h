@@ -1,5 +1,5 @@
 // Status: the error value returned across layer boundaries (LevelDB style).
-// Codes map 1:1 onto the HTTP error codes of SPEC §2 so the edge needs no guesswork.
+// Codes map 1:1 onto the HTTP error codes of docs/spec.md, HTTP conventions, so the edge needs no guesswork.
 #pragma once
 #include <map>
 #include <optional>

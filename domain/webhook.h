@@ -1,4 +1,4 @@
-// The webhook aggregate (SPEC §11): an org's subscription to its own events. Webhook events
+// The webhook aggregate (docs/webhooks.md): an org's subscription to its own events. Webhook events
 // live on the org's stream, so creating, disabling, enabling and deleting them are ordered with
 // the org's other changes and covered by its hash chain.
 #pragma once

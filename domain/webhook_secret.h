@@ -1,4 +1,4 @@
-// Webhook signing secrets and signatures (SPEC §11).
+// Webhook signing secrets and signatures (docs/webhooks.md, "The secret").
 //
 // A webhook's secret is derived, not stored: HMAC-SHA256(master, webhook id), where the master
 // is derived from the service's signing key. So no plaintext secret sits in the data directory

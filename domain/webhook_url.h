@@ -1,4 +1,4 @@
-// Webhook URLs and the SSRF policy (SPEC §11): what a webhook may point at.
+// Webhook URLs and the SSRF policy (docs/webhooks.md, "Where a webhook may point"): what a webhook may point at.
 //
 // This is the early check that answers 400 on create. It is not the guard that matters: a
 // hostname can resolve to anything at delivery time, so the sender checks every address it

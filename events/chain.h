@@ -1,4 +1,4 @@
-// The two hash chains of SPEC §8:
+// The two hash chains (docs/spec.md, Hash chains):
 //   hash     = SHA-256(prev_hash     ‖ C)
 //   org_hash = SHA-256(org_prev_hash ‖ C)
 // where C is the RFC 8785 form of the event's JSON without its four hash fields, and the

@@ -1,4 +1,4 @@
-// The members of an event's JSON rendering (SPEC §3), written once for every writer of it: the
+// The members of an event's JSON rendering (docs/spec.md, Event JSON), written once for every writer of it: the
 // JSON object served and exported (json.cc) and the canonical bytes the hash chains are made of
 // on the append path (canonical_template.cc). Internal to events/.
 //

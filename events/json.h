@@ -1,4 +1,4 @@
-// The JSON rendering of an event (SPEC §3). It is hashed, so once an event is written its
+// The JSON rendering of an event (docs/spec.md, Event JSON). It is hashed, so once an event is written its
 // rendering must never change: tests/unit/events/golden_test.cc freezes it per type.
 #pragma once
 #include <nlohmann/json.hpp>

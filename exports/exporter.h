@@ -1,4 +1,4 @@
-// Signed, verifiable exports (SPEC §10): a file of events (NDJSON or CSV) filtered by org and
+// Signed, verifiable exports (docs/spec.md, Exports): a file of events (NDJSON or CSV) filtered by org and
 // [from, to) on recorded_at, and a manifest signed with Ed25519 and chained to the previous
 // manifest of the same org. Used by `POST /v1/exports` and by `keyledger export` alike.
 #pragma once
@@ -52,7 +52,7 @@ class Exporter {
 };
 
 bool IsExportFormat(const std::string& f);
-// The RFC 4180 line of one event with SPEC §10's columns.
+// The RFC 4180 line of one event with the columns of docs/spec.md, Exports.
 std::string CsvHeader();
 std::string CsvLine(const nlohmann::json& event);
 

@@ -1,4 +1,4 @@
-// Offline verification of an export (SPEC §10): the manifest's signature, the file's hash and
+// Offline verification of an export (docs/spec.md, Exports): the manifest's signature, the file's hash and
 // count, and every chain link in the file. Needs nothing but the two files (and optionally
 // the public key the auditor trusts).
 #pragma once

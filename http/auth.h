@@ -1,4 +1,4 @@
-// Bearer credentials: the admin token or a management key (SPEC §6), and scope checks.
+// Bearer credentials: the admin token or a management key (docs/spec.md, Permissions), and scope checks.
 #pragma once
 #include "http/context.h"
 #include "http/services.h"

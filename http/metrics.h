@@ -1,4 +1,4 @@
-// Prometheus metrics (SPEC §4): requests by route and status, latency histograms per route with
+// Prometheus metrics (docs/operations.md, Monitoring): requests by route and status, latency histograms per route with
 // sub-millisecond buckets, validations by code, and the log's counters. Recording is lock-free
 // (relaxed atomics in arrays fixed at start-up), so it adds no convoy to the hot path.
 #pragma once

@@ -1,4 +1,4 @@
-// The API objects of SPEC §3 rendered from projected state. One field list per object feeds
+// The API objects of docs/spec.md, Resources, rendered from projected state. One field list per object feeds
 // two sinks: a JSON DOM (for responses that compose objects) and a streaming writer (for the
 // validation hot path, where building a DOM per request cost more than the lookup itself).
 // Fields are emitted in sorted order, so both give the same bytes.

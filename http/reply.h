@@ -21,7 +21,7 @@ struct Reply {
   static Reply Json(int status, const nlohmann::json& body);
 };
 
-// The SPEC §2 error envelope for a Status, with the request id.
+// The error envelope (docs/spec.md, HTTP conventions) for a Status, with the request id.
 Reply ErrorReply(const Status& status, const std::string& request_id);
 int HttpStatusOf(Code code);
 const char* ErrorCodeName(Code code);

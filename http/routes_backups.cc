@@ -1,5 +1,5 @@
-// POST /v1/admin/backups: an online backup of the data directory (admin only). SPEC is silent;
-// issue #7 asks operations to back up "with RocksDB checkpoints" while the service runs.
+// POST /v1/admin/backups: an online backup of the data directory (admin only),
+// a RocksDB checkpoint taken while the service runs (docs/operations.md, "Backup and restore").
 #include "domain/ids.h"
 #include "domain/time.h"
 #include "http/auth.h"

@@ -33,7 +33,7 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     CreateKeyInput in = ReadCreateKey(*body, type_errors);
     Millis now = NowMillis();
 
-    // Idempotency-Key (SPEC §5): the same key and body within 24 h replays the first answer
+    // Idempotency-Key (docs/spec.md, Creating keys): the same key and body within 24 h replays the first answer
     // (without the secret); the same key with another body is a conflict.
     std::string idem_hash;
     if (auto idem = ctx->Header("idempotency-key")) {

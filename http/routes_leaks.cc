@@ -1,4 +1,4 @@
-// POST /v1/leaks (SPEC §11): leaked-key reports, the shape secret-scanning services send.
+// POST /v1/leaks (docs/api.md, "Leaked-key reports"): leaked-key reports, the shape secret-scanning services send.
 // The tokens are hashed at once; only hashes leave this handler (answer, events, logs).
 #include <map>
 

@@ -1,4 +1,4 @@
-// Webhooks of an org (SPEC §11): create (the secret shown once), list, get, patch status, delete.
+// Webhooks of an org (docs/webhooks.md): create (the secret shown once), list, get, patch status, delete.
 // Creating, disabling, enabling and deleting are events on the org's stream; delivery itself is
 // the webhooks::Dispatcher's, off the request path.
 #include "domain/crypto.h"

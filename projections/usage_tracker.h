@@ -1,4 +1,4 @@
-// Usage recorded in memory on the validation hot path (SPEC §7): the next read sees it at once
+// Usage recorded in memory on the validation hot path (docs/spec.md, Validation): the next read sees it at once
 // (the read model overlays it), and a background flusher turns it into one KeyUsed (and one
 // KeyUseRejected per code) per key per window. Sharded so validations never queue on one lock.
 #pragma once
@@ -56,7 +56,7 @@ struct KeyUsageView {
 
 class UsageTracker {
  public:
-  // The last two gates of SPEC §7a for a key that passed every other check, decided and
+  // The last two gates of docs/policy-gates.md for a key that passed every other check, decided and
   // recorded atomically per key: RATE_LIMITED (token bucket), USAGE_EXCEEDED (credits), else
   // VALID, which spends one credit and records the use. Exact under concurrency.
   GateOutcome TryUse(const KeyState& key, Millis now, const std::string& ip, const std::string& ua);

@@ -1,6 +1,6 @@
 // A read-optimised index for the validation hot path: a flat open-addressing table keyed by the
 // secret's SHA-256, one 64-byte record per key (full hash, status, expiry, permission bits, org
-// slot), read without locks under a per-record seqlock. It answers a validation's code (SPEC §7,
+// slot), read without locks under a per-record seqlock. It answers a validation's code (docs/spec.md, Validation:
 // TENANT_INACTIVE .. INSUFFICIENT_PERMISSIONS, exactly as CheckKeyForUse) from the record alone;
 // the key's full state (for the answer, the usage gates) sits beside it.
 //

@@ -55,7 +55,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   options.info_log = std::make_shared<RocksLogger>(options.info_log_level);
 
   auto db = std::unique_ptr<Database>(new Database());
-  // A failed fsync must not latch the database read-only until a restart (issue #6).
+  // A failed fsync must not latch the database read-only until a restart (docs/reliability.md).
   if (!file_system) file_system = rocksdb::FileSystem::Default();
   db->env_ = rocksdb::NewCompositeEnv(std::make_shared<RetryableSyncFileSystem>(file_system));
   options.env = db->env_.get();

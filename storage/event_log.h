@@ -24,7 +24,7 @@ struct LogHead {
   Millis recorded_at = 0;
 };
 
-// Counters for monitoring (SPEC §4 /metrics).
+// Counters for monitoring (/metrics, docs/operations.md, Monitoring).
 inline constexpr size_t kBatchSizeBuckets = 12;  // 1, 2, 4, ... 1024, more
 struct LogStats {
   uint64_t batches = 0;

@@ -1,4 +1,4 @@
-// Delivers each active webhook's events (SPEC §11): one worker thread per active webhook walks
+// Delivers each active webhook's events (docs/webhooks.md): one worker thread per active webhook walks
 // the log from the webhook's durable cursor, in log order, POSTing the events of its org that
 // it subscribes to. A failing receiver is retried with exponential backoff and jitter, and after
 // `disable_after` of failures the webhook is disabled by a WebhookDisabled event (actor system).

@@ -1,4 +1,4 @@
-// Issue 4: history, time travel, feed and long-poll, signed head, exports, and the offline CLIs.
+// History, time travel, feed and long-poll, signed head, exports, and the offline CLIs.
 #include <catch2/catch.hpp>
 
 #include <thread>

@@ -1,4 +1,4 @@
-// Issue 6 §6: every endpoint × every kind of caller, asserting the status each must get.
+// Every endpoint × every kind of caller, asserting the status each must get.
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/kl_server.h"

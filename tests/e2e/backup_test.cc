@@ -1,4 +1,4 @@
-// Online backups (issue #7, operations): POST /v1/admin/backups while the service runs gives a
+// Online backups (docs/operations.md, "Backup and restore"): POST /v1/admin/backups while the service runs gives a
 // directory a new service starts from with every event acknowledged before it, verifiable, and
 // signed by the same key.
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Issue 2: the core slice end to end — orgs, keys, validation, feed, the HTTP error contract,
+// The core slice end to end — orgs, keys, validation, feed, the HTTP error contract,
 // keep-alive, persistence across SIGTERM and kill -9, and secrets never at rest.
 #include <catch2/catch.hpp>
 

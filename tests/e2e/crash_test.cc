@@ -1,4 +1,4 @@
-// Issue 6 §1: kill -9 at random moments under concurrent writes. After every restart: every
+// kill -9 at random moments under concurrent writes. After every restart: every
 // acknowledged lifecycle change is there, the log is gap-free, both hash chains verify and
 // projections == fold(log) (`keyledger verify`).
 // Short form in CI (KEYLEDGER_CRASH_CYCLES, default 4); the long form is documented in

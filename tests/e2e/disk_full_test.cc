@@ -1,4 +1,4 @@
-// Storage faults (issue #6 item 2): the data directory's disk fills up. Appends that cannot be
+// Storage faults (docs/reliability.md): the data directory's disk fills up. Appends that cannot be
 // made durable answer 503 `unavailable` and are not acknowledged; reads and validations keep
 // working; the service writes again by itself once space returns; nothing acknowledged is lost.
 // Needs a small tmpfs, so it runs as root (as CI does) and is skipped, loudly, elsewhere.

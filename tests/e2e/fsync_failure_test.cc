@@ -1,4 +1,4 @@
-// Storage faults (issue #6 item 2): fsync fails while the disk has room. The server runs with
+// Storage faults (docs/reliability.md): fsync fails while the disk has room. The server runs with
 // tests/fault/fail_sync.c preloaded; creating the control file makes every fsync, fdatasync
 // and sync_file_range fail with EIO. Writes that cannot be made durable answer 503
 // `unavailable` and are not acknowledged; reads and validations keep working; once syncs work

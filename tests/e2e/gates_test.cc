@@ -1,4 +1,4 @@
-// Issue 8: policy gates end to end.
+// Policy gates end to end (docs/policy-gates.md).
 #include <catch2/catch.hpp>
 
 #include <atomic>

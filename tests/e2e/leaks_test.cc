@@ -1,4 +1,4 @@
-// Issue 9: leaked-key reports (SPEC §11), POST /v1/leaks end to end.
+// Leaked-key reports (docs/api.md, "Leaked-key reports"), POST /v1/leaks end to end.
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/kl_server.h"

@@ -1,4 +1,4 @@
-// Issue 3: usage, expiry, updates, rotation, tenants, management keys, idempotency, concurrency.
+// Usage, expiry, updates, rotation, tenants, management keys, idempotency, concurrency.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Limits and slow clients (issue #6 item 5): header/body read timeouts, the idle keep-alive
+// Limits and slow clients (docs/operations.md): header/body read timeouts, the idle keep-alive
 // timeout, stalled clients not delaying others, and a connection cap with a clean refusal.
 #include <catch2/catch.hpp>
 

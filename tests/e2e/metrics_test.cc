@@ -1,4 +1,4 @@
-// SPEC §4 /metrics: Prometheus text that a scraper can parse, with the counters it promises.
+// /metrics (docs/operations.md, Monitoring): Prometheus text that a scraper can parse, with the counters it promises.
 #include <catch2/catch.hpp>
 
 #include <regex>

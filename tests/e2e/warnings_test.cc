@@ -1,4 +1,4 @@
-// Issue 9: the sweeper's derived warnings (SPEC §11), KeyExpiringSoon and KeyCreditsLow.
+// The sweeper's derived warnings (docs/events.md), KeyExpiringSoon and KeyCreditsLow.
 #include <catch2/catch.hpp>
 
 #include <ctime>

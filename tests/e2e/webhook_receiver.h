@@ -143,7 +143,7 @@ class WebhookReceiver {
   size_t requests_ = 0;
 };
 
-// Checks a Keyledger-Signature the way SPEC §11 words it, with nothing of keyledger's code:
+// Checks a Keyledger-Signature the way docs/webhooks.md words it, with nothing of keyledger's code:
 // t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
 inline bool SignatureValid(const std::string& header, const std::string& secret, const std::string& body) {
   size_t comma = header.find(",v1=");

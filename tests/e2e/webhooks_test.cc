@@ -1,4 +1,4 @@
-// Webhooks end to end (SPEC §11, issue #9) against a real receiver on loopback: signed
+// Webhooks end to end (docs/webhooks.md) against a real receiver on loopback: signed
 // deliveries in log order, retries of a failing receiver, a restart (kill -9) mid-stream, and a
 // webhook disabled (by failures and by hand) then resumed from its cursor.
 #include <catch2/catch.hpp>
@@ -86,7 +86,7 @@ TEST_CASE("webhooks: a registered receiver gets every org event, signed, in log 
     CHECK(SignatureValid(got[i].signature, hook.secret, got[i].body));
     CHECK_FALSE(SignatureValid(got[i].signature, hook.secret + "x", got[i].body));
     auto body = got[i].Json();
-    CHECK(body == expected[i]);  // the event JSON of §3, as the feed serves it
+    CHECK(body == expected[i]);  // the event JSON (docs/spec.md, Event JSON), as the feed serves it
     CHECK(body["org_id"] == "acme");
   }
   CHECK(got.back().Json()["type"] == "KeyRevoked");

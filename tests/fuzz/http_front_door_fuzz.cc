@@ -1,4 +1,4 @@
-// Fuzzes the HTTP front door with raw bytes (SPEC §13): the real http::Server, wired as
+// Fuzzes the HTTP front door with raw bytes (docs/spec.md, Robustness): the real http::Server, wired as
 // `keyledger serve` wires it (RocksDB log, projector, read model, signer, exporter) over a data
 // directory in /dev/shm, listening on a loopback port. Each input is sent on a fresh TCP
 // connection, which is then half-closed (see Exchange); the answer is read until the server
@@ -180,7 +180,7 @@ std::string Exchange(uint16_t port, std::string_view request, int timeout_ms, bo
 }
 
 // What is wrong with the responses in `answer` (pipelined requests give several), or "" if
-// nothing: a 500, or a response without the X-Request-Id every response must carry (SPEC §2).
+// nothing: a 500, or a response without the X-Request-Id every response must carry (docs/spec.md, HTTP conventions).
 std::string ProblemIn(const std::string& answer) {
   if (!answer.empty() && answer.rfind("HTTP/1.", 0) != 0) return "an answer that is not HTTP";
   for (size_t at = 0; at < answer.size();) {

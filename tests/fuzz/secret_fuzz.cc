@@ -1,8 +1,8 @@
-// Fuzzes the secret parser and its checksum (domain/secret.h, SPEC §6) with three properties:
+// Fuzzes the secret parser and its checksum (domain/secret.h, docs/spec.md, Secrets) with three properties:
 //
-// 1. ParseSecret never crashes, and whatever it accepts is exactly the SPEC format, checked here
+// 1. ParseSecret never crashes, and whatever it accepts is exactly the documented format, checked here
 //    by an independent oracle (our own base62 and zlib's crc32), not by the code under test.
-// 2. A secret built to the SPEC from the input's bytes (prefix, environment, 32-byte body) always
+// 2. A secret built to the format from the input's bytes (prefix, environment, 32-byte body) always
 //    parses, to that prefix and environment; so does one from IssueSecret.
 // 3. Changing any one character of a valid secret to any other character is always rejected:
 //    CRC-32 detects every burst error of up to 32 bits, a one-byte substitution inside the
@@ -53,7 +53,7 @@ std::string OracleCheck(std::string_view signed_part) {
   return OracleBase62(be, 6);
 }
 
-// True when `v` is a well-formed secret by the letter of SPEC §6.
+// True when `v` is a well-formed secret by the letter of docs/spec.md, Secrets.
 bool OracleAccepts(std::string_view v) {
   size_t p1 = v.find('_');
   if (p1 == std::string_view::npos || p1 < 2 || p1 > 8) return false;
@@ -64,7 +64,7 @@ bool OracleAccepts(std::string_view v) {
   if ((rest.substr(0, 5) != "live_" && rest.substr(0, 5) != "test_")) return false;
   for (char c : rest.substr(5))
     if (!InAlphabet(c)) return false;
-  // The body is a 256-bit number: 43 base62 digits can spell slightly more, which the SPEC's
+  // The body is a 256-bit number: 43 base62 digits can spell slightly more, which the format's
   // encoder never produces but the checksum still covers; the parser is not asked to refuse it.
   return OracleCheck(v.substr(0, v.size() - 6)) == v.substr(v.size() - 6);
 }

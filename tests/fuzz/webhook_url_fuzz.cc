@@ -1,4 +1,4 @@
-// Fuzzes the webhook URL policy (domain/webhook_url.h, SPEC §11), the SSRF guard's first line,
+// Fuzzes the webhook URL policy (domain/webhook_url.h, docs/webhooks.md), the SSRF guard's first line,
 // with properties checked by an oracle that does not use the code under test:
 //
 // 1. Nothing crashes, whatever the bytes.

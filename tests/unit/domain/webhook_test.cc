@@ -1,4 +1,4 @@
-// The webhook aggregate, its URL policy and its signing secrets (SPEC §11).
+// The webhook aggregate, its URL policy and its signing secrets (docs/webhooks.md).
 #include <catch2/catch.hpp>
 
 #include "domain/crypto.h"

@@ -1,4 +1,4 @@
-// A failed fsync while the disk has room (issue #6): the append is refused with kUnavailable
+// A failed fsync while the disk has room (docs/reliability.md): the append is refused with kUnavailable
 // and not acknowledged, and once syncs work again the log writes by itself, with no restart.
 // The fault is injected beneath RocksDB by a FileSystem whose syncs fail on demand.
 #include <catch2/catch.hpp>
