@@ -19,6 +19,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md
               ${CMAKE_SOURCE_DIR}/docs/operations.md
               ${CMAKE_SOURCE_DIR}/docs/audit.md
               ${CMAKE_SOURCE_DIR}/docs/policy-gates.md
+              ${CMAKE_SOURCE_DIR}/docs/spec.md
+              ${CMAKE_SOURCE_DIR}/docs/api.md
               ${CMAKE_SOURCE_DIR}/docs/verify_export.py
         DESTINATION /usr/share/doc/keyledger
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

@@ -48,18 +48,27 @@ Result<Principal> Resolve(const Services& services, std::string_view token) {
 
 }  // namespace
 
-Result<Principal> Authenticate(const Services& services, const RequestContext& ctx) {
+std::optional<std::string_view> BearerToken(const RequestContext& ctx) {
   auto header = ctx.HeaderView("authorization");
-  if (!header || header->size() < 8 || strncasecmp(header->data(), "Bearer ", 7) != 0)
-    return Status(Code::kUnauthenticated, "a valid bearer token is required");
+  if (!header || header->size() < 8 || strncasecmp(header->data(), "Bearer ", 7) != 0) return std::nullopt;
   std::string_view token = header->substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+Result<Principal> Authenticate(const Services& services, const RequestContext& ctx) {
+  auto token = BearerToken(ctx);
+  if (!token) return Status(Code::kUnauthenticated, "a valid bearer token is required");
+  return AuthenticateToken(services, *token, ctx.auth_memo.get());
+}
+
+Result<Principal> AuthenticateToken(const Services& services, std::string_view token, AuthMemo* memo) {
   if (token.empty() || token.size() > 512) return Status(Code::kUnauthenticated, "a valid bearer token is required");
 
   // Read before any lookup: a commit that lands during the lookup leaves the memo stale.
   std::optional<uint64_t> generation = services.reads->CacheGeneration();
-  AuthMemo* memo = ctx.auth_memo.get();
   if (memo && generation && memo->generation == *generation && !memo->token.empty() &&
       ConstantTimeEquals(memo->token, token)) {
     const Principal& p = memo->principal;

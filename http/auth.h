@@ -26,6 +26,11 @@ struct AuthMemo {
 // Resolves the Authorization header; kUnauthenticated when missing or unknown. Uses and
 // refreshes ctx.auth_memo when there is one.
 Result<Principal> Authenticate(const Services& services, const RequestContext& ctx);
+// The same for a token that arrived elsewhere (the gateway route's X-Keyledger-Token), with the
+// connection's memo (null: none).
+Result<Principal> AuthenticateToken(const Services& services, std::string_view token, AuthMemo* memo);
+// The token of an `Authorization: Bearer <token>` header, trimmed; nullopt without one.
+std::optional<std::string_view> BearerToken(const RequestContext& ctx);
 // Admin may act on every org; a key only on its own org, with `scope` (apikeys:write implies read).
 Status Authorize(const Principal& who, const std::string& org_id, const char* scope);
 Status RequireAdmin(const Principal& who);

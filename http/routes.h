@@ -19,6 +19,7 @@ void RegisterConsoleRoutes(Router& router, Services& services);
 void RegisterBackupRoutes(Router& router, Services& services);
 void RegisterLeakRoutes(Router& router, Services& services);
 void RegisterWebhookRoutes(Router& router, Services& services);
+void RegisterAuthzRoutes(Router& router, Services& services);
 
 // The key folded from its own stream up to ?as_of / ?as_of_seq (nullopt: it did not exist yet).
 Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, const std::string& key_id,
@@ -38,6 +39,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterBackupRoutes(router, services);
   RegisterLeakRoutes(router, services);
   RegisterWebhookRoutes(router, services);
+  RegisterAuthzRoutes(router, services);
 }
 
 }  // namespace kl::http

@@ -252,13 +252,18 @@ class Checker:
         response, rwhere = self.spec.resolve(responses[str(r.status)], f"{opwhere}/responses/{r.status}")
         for name, header in response.get("headers", {}).items():
             value = r.headers.get(name.lower())
-            if value is None:
-                self.fail(what, f"documented header {name} is missing")
-                continue
             header, hwhere = self.spec.resolve(header, f"{rwhere}/headers/{pointer_escape(name)}")
+            if value is None:
+                if header.get("required", True):  # documented without `required: false`: always sent
+                    self.fail(what, f"documented header {name} is missing")
+                continue
             self.validate(value, f"{hwhere}/schema", f"{what} header {name}")
         content = response.get("content", {})
         ctype = r.headers.get("content-type", "")
+        if not content:  # documented without a body: none is sent
+            if r.body or ctype:
+                self.fail(what, f"a body was sent ({ctype!r}, {len(r.body)} bytes) where none is documented")
+            return
         if ctype not in content:
             self.fail(what, f"Content-Type {ctype!r} is not one of {sorted(content)}")
             return
@@ -403,6 +408,9 @@ def scenario(c):
     c.call("POST", val, 400, body={"ip": "not-an-ip"})
     c.call("POST", val, 403, body={"value": secret}, token=reader["value"])
 
+    # ---- the gateway route: every documented status, from each method
+    authz_scenario(c, keys, secret, reader["value"])
+
     # ---- rotation and revocation
     rotated = c.call("POST", f"{key}/rotate", 201, body={"grace_seconds": 60}).json()
     c.call("POST", f"{key}/rotate", 409, body={})
@@ -522,6 +530,8 @@ def scenario(c):
     ids = {"org": "acme", "key": key_id, "export": org_export["id"], "webhook": hook["id"]}
     for template, method, op in c.spec.operations(skip):
         path = concrete(template, ids)
+        if template == "/v1/authz":
+            continue  # another credential and no body: authz_scenario
         if op.get("security", c.spec.doc.get("security")):
             c.call(method, path, 401, token=None, body={} if method in ("POST", "PATCH") else None)
         if "405" in op["responses"]:
@@ -530,7 +540,7 @@ def scenario(c):
             c.call(method, path, 413, raw=b'{"name": "' + b"x" * (70 * 1024) + b'"}')
         if "415" in op["responses"]:
             c.call(method, path, 415, raw=b"{}", content_type="text/plain")
-        if template.startswith("/v1/"):
+        if template.startswith("/v1/") and template != "/v1/authz":  # authz_scenario covers its own
             check_unknown_names(c, template, method, op, path)
 
     # Every event of the log, page by page: each type's data against its schema.
@@ -547,6 +557,27 @@ def scenario(c):
     if want - seen:
         c.fail("event feed", f"never saw {sorted(want - seen)}")
     return skip
+
+
+def authz_scenario(c, keys, secret, reader):
+    """GET /v1/authz and its siblings: the gateway's credential in X-Keyledger-Token, the client's
+    key in Authorization or X-API-Key, every documented status."""
+    validator = c.call("POST", keys, 201, body={"name": "gateway", "permission_set": "validator"}).json()["value"]
+    gw = {"X-Keyledger-Token": validator, "X-Real-IP": "127.0.0.1"}
+    limited = c.call("POST", keys, 201, body={"name": "limited", "permissions": ["posts:read"],
+                                              "ratelimit": {"limit": 1, "window_ms": 60000}}).json()["value"]
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        c.call(method, "/v1/authz", 200, token=secret, headers=gw)
+    c.call("GET", "/v1/authz?permissions=posts:read", 200, token=None, headers={**gw, "X-API-Key": secret})
+    c.call("GET", "/v1/authz?permissions=posts:write", 403, token=secret, headers=gw)
+    c.call("GET", "/v1/authz", 401, token="sk_live_notakey", headers=gw)
+    c.call("GET", "/v1/authz", 401, token=None, headers=gw)                       # no key
+    c.call("GET", "/v1/authz", 401, token=secret)                                   # no gateway credential
+    c.call("GET", "/v1/authz", 403, token=secret, headers={"X-Keyledger-Token": reader})
+    c.call("GET", "/v1/authz", 200, token=limited, headers=gw)
+    c.call("GET", "/v1/authz", 429, token=limited, headers=gw)
+    c.call("GET", "/v1/authz?permission=posts:read", 400, token=secret, headers=gw)
+    c.call("GET", "/v1/authz?permissions=a%20OR%20b", 400, token=secret, headers=gw)
 
 
 def check_unknown_names(c, template, method, op, path):

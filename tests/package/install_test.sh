@@ -183,7 +183,7 @@ $(grep -F -e "./$2" "$WORK/contents" || echo '(missing)')"
 expect_entry -rwxr-xr-x usr/bin/keyledger
 expect_entry -rw-r--r-- lib/systemd/system/keyledger.service
 expect_entry -rw------- etc/default/keyledger
-for doc in README.md operations.md audit.md policy-gates.md verify_export.py; do
+for doc in README.md operations.md audit.md policy-gates.md spec.md api.md verify_export.py; do
   expect_entry -rw-r--r-- "usr/share/doc/keyledger/$doc"
 done
 # Nothing outside the paths a Debian package of a service may own; in particular no data dir:

@@ -46,7 +46,7 @@ TEST_CASE("a key is created only in an existing, active org", "[domain]") {
   CHECK(c.secret_hash_hex.find(ok->secret_value) == std::string::npos);
 }
 
-TEST_CASE("validation checks run in SPEC order", "[domain]") {
+TEST_CASE("validation checks run in the documented order (docs/spec.md, Validation)", "[domain]") {
   std::optional<KeyState> key;
   Event created;
   created.key_id = "key_1";

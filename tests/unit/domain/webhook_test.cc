@@ -142,7 +142,7 @@ TEST_CASE("webhooks: invalid input names each field; an org holds a bounded numb
   CHECK(r.status().fields().count("status"));
 }
 
-TEST_CASE("webhook secrets derive from the master and the id; signatures follow SPEC §11") {
+TEST_CASE("webhook secrets derive from the master and the id; signatures follow docs/webhooks.md") {
   std::array<uint8_t, 32> master{};
   master[0] = 1;
   WebhookSecrets secrets(master);

@@ -28,7 +28,7 @@ void AllKeys(const json& j, std::set<std::string>& out) {
 }
 }  // namespace
 
-TEST_CASE("an event renders as the object of SPEC §3", "[events][json]") {
+TEST_CASE("an event renders as the object docs/spec.md (Event JSON) describes", "[events][json]") {
   for (Event e : test::AllFixtures()) {
     events::Seal(e, e.prev_hash, e.org_prev_hash);
     INFO(EventTypeName(e.data));

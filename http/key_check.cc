@@ -1,0 +1,57 @@
+#include "http/key_check.h"
+
+#include "domain/cidr.h"
+#include "domain/crypto.h"
+#include "domain/secret.h"
+#include "domain/time.h"
+
+namespace kl::http {
+
+namespace {
+
+KeyCheckOutcome Decide(Services& s, const Principal& caller, const KeyCheckRequest& in) {
+  KeyCheckOutcome out;
+  out.now = NowMillis();
+  if (!ParseSecret(in.value)) {
+    out.code = ValidationCode::kMalformed;
+    return out;
+  }
+  Hash32 hash = Sha256(in.value);
+  std::optional<IpAddress> ip = ParseIp(in.ip);
+  if (s.index) {
+    auto v = s.index->Validate(hash, s.index->Require(in.required_permissions), out.now, ip);
+    out.key = std::move(v.key);
+    out.code = v.code;
+  } else {
+    out.key = s.reads->FindKeyByHash(hash);
+    auto org = out.key ? s.reads->FindOrg(out.key->org_id) : nullptr;
+    if (!org) out.key.reset();
+    out.code = out.key ? CheckKeyForUse(*out.key, org->status, out.now, in.required_permissions, ip)
+                       : ValidationCode::kNotFound;
+  }
+  if (!out.key || (caller.kind == Principal::Kind::kApiKey && out.key->org_id != caller.org_id())) {
+    out.key.reset();
+    out.code = ValidationCode::kNotFound;
+    return out;
+  }
+  if (!s.usage) return out;
+  if (out.code != ValidationCode::kValid) {
+    s.usage->RecordRejection(*out.key, ValidationCodeName(out.code), out.now, in.ip, in.user_agent);
+    return out;
+  }
+  out.gates = s.usage->TryUse(*out.key, out.now, in.ip, in.user_agent);
+  out.code = out.gates.code;
+  // The answer shows this use too, as the next read will.
+  out.usage = s.usage->View(*out.key);
+  return out;
+}
+
+}  // namespace
+
+KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckRequest& in) {
+  KeyCheckOutcome out = Decide(s, caller, in);
+  if (s.metrics) s.metrics->ObserveValidation(out.code);
+  return out;
+}
+
+}  // namespace kl::http

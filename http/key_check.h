@@ -1,0 +1,38 @@
+// The one validation path: a presented secret checked against the index and the key's gates,
+// with usage recorded, as POST /v1/validations and the gateway route GET /v1/authz both answer
+// (docs/api.md; docs/gateways.md). The routes differ only in how they read the request and
+// render the outcome.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/key.h"
+#include "http/context.h"
+#include "http/services.h"
+
+namespace kl::http {
+
+struct KeyCheckRequest {
+  std::string value;                              // the presented secret
+  std::vector<std::string> required_permissions;  // all of them must be held
+  std::string ip;                                 // the end client's address, as resolved by the route
+  std::string user_agent;
+};
+
+struct KeyCheckOutcome {
+  ValidationCode code = ValidationCode::kNotFound;
+  // The key the secret names, when it exists and the caller may see it (for VALID and the
+  // refusals of a known key); null for MALFORMED and NOT_FOUND.
+  std::shared_ptr<const KeyState> key;
+  projections::GateOutcome gates;                  // what the credits and rate-limit gates said
+  std::optional<projections::KeyUsageView> usage;  // for VALID with usage recording: this use included
+  Millis now = 0;
+};
+
+// Decides, records the use (or the refusal) and counts it in the metrics. A key-authenticated
+// caller sees only its own organization's keys (others read as NOT_FOUND).
+KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckRequest& in);
+
+}  // namespace kl::http

@@ -1,0 +1,165 @@
+// /v1/authz: keyledger as a reverse proxy's auth server (nginx auth_request, Traefik ForwardAuth,
+// Envoy ext_authz, Caddy forward_auth). The proxy forwards each client request's headers; the
+// answer's status alone decides (docs/gateways.md):
+//   200  a valid key; X-Keyledger-Key-Id, -Org-Id and -Permissions describe it
+//   401  no key, or a malformed, unknown, revoked, expired or disabled one (WWW-Authenticate: Bearer)
+//   403  INSUFFICIENT_PERMISSIONS, IP_NOT_ALLOWED, TENANT_INACTIVE
+//   429  RATE_LIMITED, USAGE_EXCEEDED (Retry-After when waiting helps)
+// The gateway's own credential (X-Keyledger-Token, set in the proxy's configuration) missing or
+// unknown is 401 GATEWAY_UNAUTHENTICATED, and without apikeys:validate 403 GATEWAY_FORBIDDEN: a
+// proxy refuses every request then, failing closed. A query the route does not know is 400.
+// Every answer carries X-Keyledger-Code; none but the 400 has a body. The check is POST /v1/validations' own
+// (http/key_check.h), usage recording and gates included.
+#include <algorithm>
+
+#include "domain/key.h"
+#include "http/auth.h"
+#include "http/key_check.h"
+#include "http/route_helpers.h"
+#include "http/routes.h"
+
+namespace kl::http {
+
+namespace {
+
+const QueryShape kAuthzQuery{"permissions"};
+
+// The methods a proxy may forward: the original request's, whatever it was.
+constexpr const char* kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+
+Reply Answer(int status, std::string_view code) {
+  Reply r;
+  r.status = status;
+  r.content_type.clear();
+  r.headers.emplace_back("X-Keyledger-Code", std::string(code));
+  return r;
+}
+
+Reply Unauthenticated(std::string_view code) {
+  Reply r = Answer(401, code);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+// `permissions=posts:read AND posts:write` (or commas): every one is required.
+Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
+  std::vector<std::string> out;
+  auto raw = ctx.Query("permissions");
+  if (!raw) return out;
+  std::string cur;
+  auto flush = [&]() -> bool {
+    if (cur.empty()) return true;
+    if (cur == "OR" || cur == "NOT" || cur == "(" || cur == ")") return false;
+    if (cur != "AND") out.push_back(cur);
+    cur.clear();
+    return true;
+  };
+  for (char c : *raw) {
+    if (c == ' ' || c == '+' || c == ',') {
+      if (!flush()) break;
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!flush() || !cur.empty())
+    return Status::Validation({{"permissions", "must be permissions joined by AND (or commas); OR is not supported"}});
+  if (out.empty()) return Status::Validation({{"permissions", "must name at least one permission"}});
+  return out;
+}
+
+// The client's key: Authorization: Bearer, or X-API-Key. Both, naming different keys: ambiguous.
+std::optional<std::string> ClientKey(const RequestContext& ctx, bool* ambiguous) {
+  std::optional<std::string_view> bearer = BearerToken(ctx);
+  std::optional<std::string_view> api_key = ctx.HeaderView("x-api-key");
+  *ambiguous = bearer && api_key && *bearer != *api_key;
+  if (api_key) return std::string(*api_key);
+  if (bearer) return std::string(*bearer);
+  return std::nullopt;
+}
+
+// The client's address as the gateway reports it: X-Real-IP, else the first hop of
+// X-Forwarded-For, else the gateway's own address.
+std::string ClientIp(const RequestContext& ctx) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return std::string(v);
+  };
+  if (auto real = ctx.HeaderView("x-real-ip")) return trim(*real);
+  if (auto xff = ctx.HeaderView("x-forwarded-for")) return trim(xff->substr(0, xff->find(',')));
+  return ctx.peer_ip;
+}
+
+int64_t SecondsUntil(Millis at, Millis now) { return std::max<int64_t>(1, (at - now + 999) / 1000); }
+
+Reply Render(const KeyCheckOutcome& outcome) {
+  std::string_view code = ValidationCodeName(outcome.code);
+  switch (outcome.code) {
+    case ValidationCode::kValid: {
+      Reply r = Answer(200, code);
+      r.headers.emplace_back("X-Keyledger-Key-Id", outcome.key->id);
+      r.headers.emplace_back("X-Keyledger-Org-Id", outcome.key->org_id);
+      std::string permissions;
+      for (const auto& p : outcome.key->permissions) permissions += (permissions.empty() ? "" : ",") + p;
+      r.headers.emplace_back("X-Keyledger-Permissions", permissions);
+      return r;
+    }
+    case ValidationCode::kInsufficientPermissions:
+    case ValidationCode::kIpNotAllowed:
+    case ValidationCode::kTenantInactive:
+      return Answer(403, code);
+    case ValidationCode::kRateLimited: {
+      Reply r = Answer(429, code);
+      if (outcome.gates.ratelimit)
+        r.headers.emplace_back("Retry-After", std::to_string(SecondsUntil(outcome.gates.ratelimit->reset_at, outcome.now)));
+      return r;
+    }
+    case ValidationCode::kUsageExceeded: {
+      Reply r = Answer(429, code);
+      // Credits come back at the next refill; a key without one is spent for good.
+      if (auto refill = outcome.key ? NextCreditRefill(*outcome.key) : std::nullopt)
+        r.headers.emplace_back("Retry-After", std::to_string(SecondsUntil(*refill, outcome.now)));
+      return r;
+    }
+    default:  // MALFORMED, NOT_FOUND, REVOKED, EXPIRED, DISABLED
+      return Unauthenticated(code);
+  }
+}
+
+void Authz(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respond& respond) {
+  // The gateway's credential, set in the proxy's configuration: exactly one.
+  size_t tokens = 0;
+  std::string_view token;
+  for (const auto& [name, value] : ctx->headers)
+    if (name == "x-keyledger-token") ++tokens, token = value;
+  auto gateway = tokens == 1 ? AuthenticateToken(s, token, ctx->auth_memo.get())
+                              : Result<Principal>(Status(Code::kUnauthenticated, "one X-Keyledger-Token is required"));
+  if (!gateway.ok()) return respond(Unauthenticated("GATEWAY_UNAUTHENTICATED"));
+  if (!Authorize(*gateway, "", "apikeys:validate").ok()) return respond(Answer(403, "GATEWAY_FORBIDDEN"));
+  Status query = CheckQuery(*ctx);
+  auto permissions = query.ok() ? ReadPermissions(*ctx) : Result<std::vector<std::string>>(query);
+  if (!permissions.ok()) {
+    Reply r = Fail(permissions.status(), *ctx);
+    r.headers.emplace_back("X-Keyledger-Code", "INVALID_REQUEST");
+    return respond(std::move(r));
+  }
+
+  bool ambiguous = false;
+  std::optional<std::string> key = ClientKey(*ctx, &ambiguous);
+  if (!key || ambiguous) return respond(Unauthenticated(key ? "MALFORMED" : "MISSING"));
+  KeyCheckRequest check;
+  check.value = std::move(*key);
+  check.required_permissions = std::move(permissions.value());
+  check.ip = ClientIp(*ctx);
+  check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
+  respond(Render(CheckKey(s, *gateway, check)));
+}
+
+}  // namespace
+
+void RegisterAuthzRoutes(Router& router, Services& s) {
+  for (const char* method : kMethods)
+    router.Add(method, "/v1/authz", {kAuthzQuery}, [&s](auto ctx, Respond respond) { Authz(s, ctx, respond); });
+}
+
+}  // namespace kl::http
