@@ -31,17 +31,33 @@ const RouteInput* Router::InputOf(const std::string& method, const std::string& 
   return nullptr;
 }
 
+namespace {
+
+bool IsParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+// "{rest*}": the last segment of a pattern that takes every remaining segment (one or more).
+bool IsRest(const std::string& seg) { return IsParam(seg) && seg[seg.size() - 2] == '*'; }
+
+}  // namespace
+
 Router::Match Router::Find(RequestContext& ctx) const {
   Match m;
   auto segs = SplitPath(ctx.path);
   for (const Route& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
+    bool rest = !r.segments.empty() && IsRest(r.segments.back());
+    if (rest ? segs.size() < r.segments.size() : r.segments.size() != segs.size()) continue;
     std::map<std::string, std::string> params;
     bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i) {
+    for (size_t i = 0; i < r.segments.size() && ok; ++i) {
       const std::string& p = r.segments[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}') params[p.substr(1, p.size() - 2)] = segs[i];
-      else ok = (p == segs[i]);
+      if (rest && i + 1 == r.segments.size()) {
+        std::string joined;
+        for (size_t j = i; j < segs.size(); ++j) joined += (j > i ? "/" : "") + segs[j];
+        params[p.substr(1, p.size() - 3)] = std::move(joined);
+      } else if (IsParam(p)) {
+        params[p.substr(1, p.size() - 2)] = segs[i];
+      } else {
+        ok = (p == segs[i]);
+      }
     }
     if (!ok) continue;
     m.path_known = true;

@@ -1,4 +1,5 @@
-// Method + path-pattern dispatch ("/v1/orgs/{org}/api-keys/{id}"). Unknown paths are 404,
+// Method + path-pattern dispatch ("/v1/orgs/{org}/api-keys/{id}"; a last segment "{rest*}"
+// takes every remaining segment, one or more, joined by "/"). Unknown paths are 404,
 // known paths with another method 405: every method resolves, nothing races (unlike
 // Pistache's router with unregistered methods).
 #pragma once

@@ -41,11 +41,9 @@ Reply Unauthenticated(std::string_view code) {
   return r;
 }
 
-// `permissions=posts:read AND posts:write` (or commas): every one is required.
-Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
+// "posts:read AND posts:write" (or commas): every one is required.
+Result<std::vector<std::string>> ParsePermissions(std::string_view raw, const char* field) {
   std::vector<std::string> out;
-  auto raw = ctx.Query("permissions");
-  if (!raw) return out;
   std::string cur;
   auto flush = [&]() -> bool {
     if (cur.empty()) return true;
@@ -54,7 +52,7 @@ Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
     cur.clear();
     return true;
   };
-  for (char c : *raw) {
+  for (char c : raw) {
     if (c == ' ' || c == '+' || c == ',') {
       if (!flush()) break;
     } else {
@@ -62,9 +60,25 @@ Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
     }
   }
   if (!flush() || !cur.empty())
-    return Status::Validation({{"permissions", "must be permissions joined by AND (or commas); OR is not supported"}});
-  if (out.empty()) return Status::Validation({{"permissions", "must name at least one permission"}});
+    return Status::Validation({{field, "must be permissions joined by AND (or commas); OR is not supported"}});
+  if (out.empty()) return Status::Validation({{field, "must name at least one permission"}});
   return out;
+}
+
+// The permissions to require: the `permissions` query parameter of /v1/authz, or the
+// X-Keyledger-Required-Permissions header the proxy sets. Below /v1/authz/ (Envoy appends the
+// client's path and query), the query is the client's: neither read nor checked.
+Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
+  bool client_path = ctx.params.count("path") > 0;
+  if (!client_path)
+    if (Status q = CheckQuery(ctx); !q.ok()) return q;
+  auto query = client_path ? std::nullopt : ctx.Query("permissions");
+  auto header = ctx.HeaderView("x-keyledger-required-permissions");
+  if (query && header)
+    return Status::Validation({{"permissions", "give the permissions in the query or the header, not both"}});
+  if (query) return ParsePermissions(*query, "permissions");
+  if (header) return ParsePermissions(*header, "X-Keyledger-Required-Permissions");
+  return std::vector<std::string>{};
 }
 
 // The client's key: Authorization: Bearer, or X-API-Key. Both, naming different keys: ambiguous.
@@ -136,8 +150,7 @@ void Authz(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respon
                               : Result<Principal>(Status(Code::kUnauthenticated, "one X-Keyledger-Token is required"));
   if (!gateway.ok()) return respond(Unauthenticated("GATEWAY_UNAUTHENTICATED"));
   if (!Authorize(*gateway, "", "apikeys:validate").ok()) return respond(Answer(403, "GATEWAY_FORBIDDEN"));
-  Status query = CheckQuery(*ctx);
-  auto permissions = query.ok() ? ReadPermissions(*ctx) : Result<std::vector<std::string>>(query);
+  auto permissions = ReadPermissions(*ctx);
   if (!permissions.ok()) {
     Reply r = Fail(permissions.status(), *ctx);
     r.headers.emplace_back("X-Keyledger-Code", "INVALID_REQUEST");
@@ -158,8 +171,11 @@ void Authz(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respon
 }  // namespace
 
 void RegisterAuthzRoutes(Router& router, Services& s) {
-  for (const char* method : kMethods)
+  // Envoy's ext_authz appends the original request's path: /v1/authz/posts/42 is the same check.
+  for (const char* method : kMethods) {
     router.Add(method, "/v1/authz", {kAuthzQuery}, [&s](auto ctx, Respond respond) { Authz(s, ctx, respond); });
+    router.Add(method, "/v1/authz/{path*}", {kNoQuery}, [&s](auto ctx, Respond respond) { Authz(s, ctx, respond); });
+  }
 }
 
 }  // namespace kl::http

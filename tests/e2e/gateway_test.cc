@@ -164,6 +164,14 @@ TEST_CASE("/v1/authz answers by status and X-Keyledger-Code alone", "[e2e][gatew
   CHECK(forbidden.status == 403);
   CHECK(forbidden.Header("x-keyledger-code") == "GATEWAY_FORBIDDEN");
 
+  // Below /v1/authz/ (as Envoy sends it) the path and query are the client's; the proxy names the
+  // permissions in a header.
+  std::string need_admin = "X-Keyledger-Required-Permissions: admin";
+  CHECK(c.Send("GET", "/v1/authz/posts/42?page=2&anything=1", "", {gw}).status == 200);
+  CHECK(c.Send("GET", "/v1/authz/posts/42?page=2", "", {gw, need_admin}).Header("x-keyledger-code") == "INSUFFICIENT_PERMISSIONS");
+  CHECK(c.Send("GET", "/v1/authz", "", {gw, need_admin}).status == 403);
+  CHECK(c.Send("GET", "/v1/authz?permissions=posts:read", "", {gw, need_admin}).status == 400);
+
   // A misspelled parameter fails closed, naming it.
   auto typo = c.Send("GET", "/v1/authz?permission=posts:read", "", {gw});
   CHECK(typo.status == 400);
