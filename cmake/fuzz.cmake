@@ -10,11 +10,10 @@ if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   return()
 endif()
 
-# UBSan stays recoverable so that tests/fuzz/known_findings.supp can silence an open finding
-# while the rest is fuzzed; tests/fuzz/sanitizer_defaults.cc sets halt_on_error=1, so every
-# other UBSan report still ends the run as a crash.
+# -fno-sanitize-recover=all: every UBSan report aborts, so libFuzzer keeps the input as a crash
+# (no report is silenced; docs/fuzzing.md says what to do with a finding).
 set(KL_FUZZ_SANITIZERS address,undefined)
-set(KL_FUZZ_COMMON_FLAGS -fno-omit-frame-pointer -g)
+set(KL_FUZZ_COMMON_FLAGS -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
 
 foreach(lib kl_domain kl_events kl_storage kl_projections kl_exports kl_http)
   target_compile_options(${lib} PRIVATE -fsanitize=fuzzer-no-link,${KL_FUZZ_SANITIZERS} ${KL_FUZZ_COMMON_FLAGS})
@@ -26,6 +25,7 @@ endforeach()
 set(KL_FUZZ_LINK_export_verify_fuzz kl_exports)
 set(KL_FUZZ_LINK_webhook_url_fuzz kl_domain)
 set(KL_FUZZ_LINK_state_codec_fuzz kl_projections)
+set(KL_FUZZ_LINK_json_escape_fuzz kl_events)
 file(GLOB KL_FUZZ_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/*_fuzz.cc)
 set(KL_FUZZ_TARGETS "")
 foreach(src ${KL_FUZZ_SRCS})

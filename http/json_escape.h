@@ -1,7 +1,12 @@
-// Appends text as the body of a JSON string (no quotes): RFC 8259 escapes, and every byte that
-// is not part of valid UTF-8 as U+FFFD, so whatever a client sent, a log line stays valid JSON.
+// Appends text as the body of a JSON string (no quotes): RFC 8259 escapes, and each ill-formed
+// UTF-8 sequence (overlong forms, encoded surrogates, code points past U+10FFFF, truncated
+// sequences, stray continuation bytes) as one U+FFFD per maximal subpart, the replacement the
+// event renderings use (events/utf8.h). Whatever a client sent, the output is valid UTF-8 and a
+// log line stays valid JSON.
 #pragma once
 #include <string_view>
+
+#include "events/utf8.h"
 
 namespace kl::http {
 
@@ -36,14 +41,9 @@ void AppendJsonEscaped(std::string_view text, Buffer& out) {
       const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
       put(std::string_view(esc, 6)), ++i;
     } else {
-      size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-      bool ok = len > 0 && i + len <= text.size();
-      for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-      if (ok) {
-        put(text.substr(i, len)), i += len;
-      } else {
-        put("\xEF\xBF\xBD"), ++i;
-      }
+      const events::Utf8Step step = events::NextCodePoint(text, i);
+      put(step.valid ? text.substr(i, step.length) : std::string_view("\xEF\xBF\xBD"));
+      i += step.length;
     }
   }
 }

@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKEYLEDGER_SANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j"$(nproc)"
-export UBSAN_OPTIONS=print_stacktrace=1
+# The build already makes UBSan unrecoverable (-fno-sanitize-recover=all in CMakeLists.txt);
+# halt_on_error=1 says the same to the runtime, so a report fails the test that triggered it.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ctest --test-dir build-asan --output-on-failure

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "tests/e2e/kl_server.h"
+#include "tests/e2e/overlapping_requests.h"
 
 using namespace kl::e2e;
 
@@ -100,6 +101,23 @@ TEST_CASE("credits are exact under concurrency: 1000 validations of a key with 1
   CHECK(valid == 100);
   CHECK(exceeded == 900);
   CHECK(other == 0);
+
+  // The last credits, spent by validations that are all in flight at once
+  // (tests/e2e/overlapping_requests.h): 10 credits, 16 requests, 10 VALID.
+  auto few = CreateKey(*admin, "acme", {{"credits", {{"remaining", 10}}}});
+  auto sent = SendOverlapping(server, std::vector<std::string>(16, AdminRequest("POST", "/v1/validations",
+                                                                                 json{{"value", few.value}}.dump())));
+  CHECK(sent.pending_at_release == 16);
+  int few_valid = 0, few_exceeded = 0;
+  for (size_t i = 0; i < sent.responses.size(); ++i) {
+    INFO(sent.responses[i]);
+    REQUIRE(sent.statuses[i] == 200);
+    auto code = json::parse(sent.responses[i].substr(sent.responses[i].find("\r\n\r\n") + 4))["code"];
+    few_valid += code == "VALID";
+    few_exceeded += code == "USAGE_EXCEEDED";
+  }
+  CHECK(few_valid == 10);
+  CHECK(few_exceeded == 6);
 }
 
 TEST_CASE("rate limits: at most `limit` per window, with remaining and reset_at", "[e2e][gates]") {

@@ -180,8 +180,9 @@ class Server {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
-    // Under a sanitizer build (scripts/sanitize.sh) the server reports to its log; UBSan does not
-    // stop the process, so a report found here fails the whole run, loudly.
+    // Under a sanitizer build (scripts/sanitize.sh) the server reports to its log. ASan and UBSan
+    // also stop it (the test then sees a dead server), but a report found here fails the whole
+    // run, loudly, whatever the test saw; ThreadSanitizer does not stop the server.
     std::string log = Log();
     for (const char* marker : {"ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer"})
       if (log.find(marker) != std::string::npos) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/e2e/kl_server.h"
+#include "tests/e2e/overlapping_requests.h"
 
 using namespace kl::e2e;
 
@@ -261,32 +262,28 @@ TEST_CASE("concurrency: eight revokes append one KeyRevoked; one of eight same-I
   auto admin = server.Admin();
   CreateOrg(*admin, "acme");
   auto key = CreateKey(*admin, "acme");
-  std::string path = "/v1/orgs/acme/api-keys/" + key.id;
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&] {
-      Client c(server.Url(), Server::kAdminToken);
-      if (c.Delete(path).status == 200) ++ok;
-    });
-  for (auto& t : threads) t.join();
-  CHECK(ok == 8);
+  // All eight are in flight at once (tests/e2e/overlapping_requests.h), not merely sent from
+  // eight threads that might have run one after the other.
+  auto revokes = SendOverlapping(server, std::vector<std::string>(8, AdminRequest("DELETE", "/v1/orgs/acme/api-keys/" + key.id)));
+  CHECK(revokes.pending_at_release == 8);
+  for (int status : revokes.statuses) CHECK(status == 200);
   auto types = Types(KeyEvents(*admin, "acme", key.id));
   CHECK(std::count(types.begin(), types.end(), "KeyRevoked") == 1);
 
   auto other = CreateKey(*admin, "acme");
-  std::atomic<int> won{0}, lost{0};
-  threads.clear();
+  std::vector<std::string> patches;
   for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&, i] {
-      Client c(server.Url(), Server::kAdminToken);
-      auto r = c.Patch("/v1/orgs/acme/api-keys/" + other.id, {{"name", "n" + std::to_string(i)}}, {"If-Match: 1"});
-      if (r.status == 200) ++won;
-      else if (r.status == 412) ++lost;
-    });
-  for (auto& t : threads) t.join();
-  CHECK(won == 1);
-  CHECK(lost == 7);
+    patches.push_back(AdminRequest("PATCH", "/v1/orgs/acme/api-keys/" + other.id,
+                                   json{{"name", "n" + std::to_string(i)}}.dump(), {"If-Match: 1"}));
+  auto patched = SendOverlapping(server, patches);
+  CHECK(patched.pending_at_release == 8);
+  CHECK(std::count(patched.statuses.begin(), patched.statuses.end(), 200) == 1);
+  CHECK(std::count(patched.statuses.begin(), patched.statuses.end(), 412) == 7);
+  // The winner's name is the one stored, at version 2.
+  auto stored = admin->Get("/v1/orgs/acme/api-keys/" + other.id).Json();
+  auto winner = std::find(patched.statuses.begin(), patched.statuses.end(), 200) - patched.statuses.begin();
+  CHECK(stored["name"] == "n" + std::to_string(winner));
+  CHECK(stored["version"] == 2);
 }
 
 TEST_CASE("required_permissions and bad validation input", "[e2e][lifecycle]") {

@@ -50,12 +50,13 @@ class RawConn {
     char tmp[1];
     return ::recv(fd_, tmp, 1, 0) == 0;
   }
-
- private:
+  // True when the server sent something or closed within the timeout (nothing is read).
   bool Readable(int timeout_ms) {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) > 0;
   }
+
+ private:
   int fd_;
 };
 

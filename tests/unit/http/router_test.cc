@@ -10,14 +10,39 @@ TEST_CASE("the router binds path parameters and tells 404 from 405", "[http]") {
   int hit = 0;
   r.Add("GET", "/v1/orgs/{org}/api-keys/{id}", [&](auto, Respond) { hit = 1; });
   r.Add("DELETE", "/v1/orgs/{org}/api-keys/{id}", [&](auto, Respond) { hit = 2; });
+  r.Add("GET", "/v1/orgs/{org}", [&](auto, Respond) { hit = 3; });
+  // Runs the handler a Find matched and says which one it was.
+  auto run = [&](const Router::Match& m) {
+    hit = 0;
+    (*m.handler)(std::make_shared<RequestContext>(), [](Reply) {});
+    return hit;
+  };
 
   RequestContext get;
   get.method = "GET";
   get.path = "/v1/orgs/acme/api-keys/key_1";
   auto m = r.Find(get);
   REQUIRE(m.handler);
+  CHECK(run(m) == 1);
+  CHECK(m.pattern == "/v1/orgs/{org}/api-keys/{id}");
   CHECK(get.params.at("org") == "acme");
   CHECK(get.params.at("id") == "key_1");
+
+  RequestContext del;
+  del.method = "DELETE";
+  del.path = "/v1/orgs/acme/api-keys/key_2";
+  auto m_delete = r.Find(del);
+  REQUIRE(m_delete.handler);
+  CHECK(run(m_delete) == 2);  // the same path, the handler of the request's method
+  CHECK(del.params.at("id") == "key_2");
+
+  RequestContext org;
+  org.method = "GET";
+  org.path = "/v1/orgs/acme/";  // a trailing slash is the same path
+  auto m_org = r.Find(org);
+  REQUIRE(m_org.handler);
+  CHECK(run(m_org) == 3);  // a shorter path does not match the longer pattern
+  CHECK(org.params == std::map<std::string, std::string>{{"org", "acme"}});
 
   RequestContext put;
   put.method = "PUT";
@@ -25,6 +50,8 @@ TEST_CASE("the router binds path parameters and tells 404 from 405", "[http]") {
   auto m405 = r.Find(put);
   CHECK_FALSE(m405.handler);
   CHECK(m405.path_known);
+  CHECK(m405.allowed == std::vector<std::string>{"GET", "DELETE"});
+  CHECK(put.params.empty());  // nothing is bound without a match
 
   RequestContext other;
   other.method = "GET";
@@ -32,6 +59,12 @@ TEST_CASE("the router binds path parameters and tells 404 from 405", "[http]") {
   auto m404 = r.Find(other);
   CHECK_FALSE(m404.handler);
   CHECK_FALSE(m404.path_known);
+  CHECK(m404.allowed.empty());
+
+  RequestContext literal;
+  literal.method = "GET";
+  literal.path = "/v1/teams/acme/api-keys/key_1";  // a literal segment must match exactly
+  CHECK_FALSE(r.Find(literal).path_known);
 }
 
 TEST_CASE("Dispatch turns a throwing handler into a 500 envelope without the cause", "[http]") {
