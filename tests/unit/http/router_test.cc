@@ -103,3 +103,45 @@ TEST_CASE("query text is percent-decoded; malformed escapes and '+' stay as sent
   CHECK(PercentDecode("%zz%4") == "%zz%4");
   CHECK(PercentDecode("%00x") == std::string("\0x", 2));
 }
+
+TEST_CASE("a last segment {rest*} takes every remaining segment, and routes record their input", "[http]") {
+  Router r;
+  int hit = 0;
+  r.Add("GET", "/v1/authz", RouteInput{{"permissions"}}, [&](auto, Respond) { hit = 1; });
+  r.Add("GET", "/v1/authz/{path*}", RouteInput{}, [&](auto, Respond) { hit = 2; });
+  auto find = [&](const std::string& path, RequestContext& ctx) {
+    ctx.method = "GET";
+    ctx.path = path;
+    return r.Find(ctx);
+  };
+
+  RequestContext exact;
+  auto m = find("/v1/authz", exact);
+  REQUIRE(m.handler);
+  (*m.handler)(std::make_shared<RequestContext>(), [](Reply) {});
+  CHECK(hit == 1);
+  REQUIRE(exact.input);
+  CHECK(exact.input->query == QueryShape{"permissions"});
+  CHECK(exact.params.empty());
+
+  RequestContext deep;
+  m = find("/v1/authz/posts/42/comments", deep);
+  REQUIRE(m.handler);
+  (*m.handler)(std::make_shared<RequestContext>(), [](Reply) {});
+  CHECK(hit == 2);
+  CHECK(m.pattern == "/v1/authz/{path*}");
+  CHECK(deep.params.at("path") == "posts/42/comments");
+  CHECK(deep.input == r.InputOf("GET", "/v1/authz/{path*}"));
+
+  RequestContext one;
+  REQUIRE(find("/v1/authz/x", one).handler);
+  CHECK(one.params.at("path") == "x");
+  RequestContext other;
+  CHECK_FALSE(find("/v1/authzx/y", other).handler);
+  // A route that declared nothing has no input.
+  r.Add("GET", "/healthz", [](auto, Respond) {});
+  RequestContext health;
+  REQUIRE(find("/healthz", health).handler);
+  CHECK(health.input == nullptr);
+  CHECK(r.InputOf("GET", "/healthz") == nullptr);
+}
