@@ -28,7 +28,8 @@ enum class Code {
 // Per-field messages of a validation error ("name" -> "must be 1..200 characters").
 using FieldErrors = std::map<std::string, std::string>;
 
-class Status {
+// [[nodiscard]]: a Status dropped on the floor is an error nobody handles.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -58,12 +59,16 @@ class Status {
   std::map<std::string, std::string> details_;
 };
 
-// Result<T>: a value or the Status saying why there is none.
+// Result<T>: a value or the Status saying why there is none. Built from a Status, that Status
+// must be an error: an OK Result without a value would be read as a value that is not there, so
+// it becomes kInternal instead.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}
-  Result(Status status) : status_(std::move(status)) {}
+  Result(Status status) : status_(std::move(status)) {
+    if (status_.ok()) status_ = Status(Code::kInternal, "a Result was built from an OK status without a value");
+  }
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
   T& value() { return *value_; }
