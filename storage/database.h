@@ -11,6 +11,7 @@
 #include <rocksdb/file_system.h>
 
 #include "domain/status.h"
+#include "storage/write_stall_clock.h"
 
 namespace kl::storage {
 
@@ -38,6 +39,8 @@ class Database {
   // Drops and re-creates column families (used by replay to rebuild projections).
   Status ResetColumnFamilies(const std::vector<std::string>& names);
   Status Close();
+  // Seconds RocksDB has held writes since the database opened (see write_stall_clock.h).
+  double WriteStallSeconds() const;
 
  private:
   Database() = default;
@@ -45,6 +48,7 @@ class Database {
   rocksdb::DB* db_ = nullptr;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
   rocksdb::ColumnFamilyOptions cf_options_;
+  std::shared_ptr<WriteStallClock> stall_clock_ = std::make_shared<WriteStallClock>();
 };
 
 // Big-endian 8-byte keys keep RocksDB's bytewise order equal to numeric order.

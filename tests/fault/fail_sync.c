@@ -1,9 +1,12 @@
-// LD_PRELOAD shim for the fsync-failure test (tests/e2e/fsync_failure_test.cc): while the file
-// named by KEYLEDGER_FAULT_SYNC_FILE exists, every way RocksDB 7.8 makes data durable on Linux
-// fails with EIO without syncing: fdatasync (WAL and SST syncs), fsync (use_fsync, directories,
-// MANIFEST), sync_file_range (bytes_per_sync; not its no-op probe, see below), syncfs. The
-// file is checked on every call, so a test turns the fault on and off by creating and removing
-// it while the server runs.
+// LD_PRELOAD shim for the storage-fault tests (tests/e2e/fsync_failure_test.cc,
+// tests/e2e/slow_commit_test.cc). Two faults, each on while its control file exists:
+// - KEYLEDGER_FAULT_SYNC_FILE: every way RocksDB 7.8 makes data durable on Linux fails with EIO
+//   without syncing: fdatasync (WAL and SST syncs), fsync (use_fsync, directories, MANIFEST),
+//   sync_file_range (bytes_per_sync; not its no-op probe, see below), syncfs.
+// - KEYLEDGER_FAULT_SYNC_DELAY_FILE: each of those calls first sleeps for the number of
+//   milliseconds the file holds (a slow disk), then syncs.
+// The files are checked on every call, so a test turns a fault on and off by creating and
+// removing its file while the server runs.
 // Built without sanitizers: it is preloaded into sanitized servers too (see the test).
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -11,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int sync_is_failing(void) {
@@ -19,12 +23,29 @@ static int sync_is_failing(void) {
   return control != NULL && stat(control, &st) == 0;
 }
 
-// Each wrapper fails while the control file exists, else calls the real function (looked up
+// Sleeps as long as the delay file says, if it exists.
+static void delay_if_slow(void) {
+  const char* control = getenv("KEYLEDGER_FAULT_SYNC_DELAY_FILE");
+  if (control == NULL) return;
+  int fd = open(control, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char text[16] = {0};
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  long ms = n > 0 ? strtol(text, NULL, 10) : 0;
+  if (ms <= 0) return;
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+// Each wrapper waits while the delay file exists, fails while the control file exists, else calls the real function (looked up
 // once; concurrent first lookups are harmless, they all find the same one).
 #define FAILING_SYNC(name, params, args)                      \
   int name params {                                           \
     static int(*real) params;                                 \
     if (real == NULL) real = (int(*) params)dlsym(RTLD_NEXT, #name); \
+    delay_if_slow();                                          \
     if (sync_is_failing()) {                                  \
       errno = EIO;                                            \
       return -1;                                              \
@@ -42,6 +63,7 @@ FAILING_SYNC(syncfs, (int fd), (fd))
 int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags) {
   static int (*real)(int, off_t, off_t, unsigned int);
   if (real == NULL) real = (int (*)(int, off_t, off_t, unsigned int))dlsym(RTLD_NEXT, "sync_file_range");
+  if (flags != 0) delay_if_slow();
   if (flags != 0 && sync_is_failing()) {
     errno = EIO;
     return -1;
