@@ -80,7 +80,7 @@ int RunServe(const ServeConfig& config) {
     spdlog::warn("projections were written in an older format: rebuilding them from the log");
   }
   projections::UsageTracker usage;
-  projections::StateCache cache(config.key_cache_size);
+  projections::StateCache cache(config.key_cache_size, config.key_cache_bytes);
   projections::ReadModel reads(db->get(), &usage, &cache);
   // The validation hot path's index, filled from the raw projection (no usage overlay: the index
   // applies committed usage events itself) and kept current by the projector's commit hook.
