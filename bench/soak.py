@@ -272,6 +272,16 @@ def check_store(port, ledger):
     return lost, misreported, details
 
 
+def commit_metrics(port):
+    """The server's own account of its commits and of RocksDB's write stalls (/metrics)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    text = c.getresponse().read().decode()
+    c.close()
+    wanted = ("keyledger_write_stall_seconds_total", "keyledger_commit_longest_seconds", "keyledger_slow_commits_total")
+    return {l.split()[0]: float(l.split()[1]) for l in text.splitlines() if l.split(" ")[0] in wanted}
+
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -318,6 +328,7 @@ def main():
     # The final burst: writes only (no validations), then kill -9 with writes in flight.
     burst.set()
     resources["at the end"] = server.resources()
+    commits = commit_metrics(server.port)
     with ledger.lock:
         steady_acks = list(ledger.acks)
     time.sleep(args.burst_seconds)
@@ -343,6 +354,7 @@ def main():
     print(f"acknowledged writes lost: {lost}")
     print(f"answers that misreport the outcome: {misreported}")
     print(f"longest gap between acknowledged writes (before the burst): {max(gaps) * 1000 if gaps else 0:.0f} ms")
+    print("server's metrics before the burst: " + ", ".join(f"{k} {v:g}" for k, v in commits.items()))
     print("latency per operation (ms):      count      p50      p99    p99.9")
     for op, _ in [("validate", 0)] + [(w, 0) for w in WRITES]:
         v = ledger.latency[op]
