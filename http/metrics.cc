@@ -89,7 +89,7 @@ std::string Metrics::Render(const storage::LogStats& log, uint64_t head_seq) con
   }
   out << "keyledger_group_commit_batch_size_sum " << log.batched_appends << "\n"
       << "keyledger_group_commit_batch_size_count " << log.batches << "\n";
-  out << "# HELP keyledger_write_stall_seconds_total Time the database held writes (stopped or delayed).\n"
+  out << "# HELP keyledger_write_stall_seconds_total Time writes waited for the database's write stalls.\n"
          "# TYPE keyledger_write_stall_seconds_total counter\n"
          "keyledger_write_stall_seconds_total "
       << Num(log.write_stall_seconds) << "\n";

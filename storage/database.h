@@ -9,9 +9,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/statistics.h>
 
 #include "domain/status.h"
-#include "storage/write_stall_clock.h"
 
 namespace kl::storage {
 
@@ -39,7 +39,9 @@ class Database {
   // Drops and re-creates column families (used by replay to rebuild projections).
   Status ResetColumnFamilies(const std::vector<std::string>& names);
   Status Close();
-  // Seconds RocksDB has held writes since the database opened (see write_stall_clock.h).
+  // Seconds writers have waited for RocksDB's write stalls (writes stopped or delayed while
+  // memtables or L0 files wait for a flush or compaction) since the database opened: RocksDB's
+  // STALL_MICROS ticker.
   double WriteStallSeconds() const;
 
  private:
@@ -48,7 +50,7 @@ class Database {
   rocksdb::DB* db_ = nullptr;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
   rocksdb::ColumnFamilyOptions cf_options_;
-  std::shared_ptr<WriteStallClock> stall_clock_ = std::make_shared<WriteStallClock>();
+  std::shared_ptr<rocksdb::Statistics> statistics_;
 };
 
 // Big-endian 8-byte keys keep RocksDB's bytewise order equal to numeric order.

@@ -38,8 +38,8 @@ struct LogStats {
   double longest_commit_seconds = 0;
   // Appends refused because their request's deadline passed before they entered a group.
   uint64_t expired_appends = 0;
-  // Time RocksDB held writes (stopped or delayed them: memtables or L0 files waiting for
-  // flush/compaction), from its stall notifications; 0 for a log that is not RocksDB.
+  // Time writers waited for RocksDB's write stalls (stopped or delayed: memtables or L0 files
+  // waiting for flush/compaction); 0 for a log that is not RocksDB.
   double write_stall_seconds = 0;
 };
 
