@@ -80,7 +80,7 @@ int RunServe(const ServeConfig& config) {
     spdlog::warn("projections were written in an older format: rebuilding them from the log");
   }
   projections::UsageTracker usage;
-  projections::StateCache cache(config.key_cache_size);
+  projections::StateCache cache(config.key_cache_size, config.key_cache_bytes);
   projections::ReadModel reads(db->get(), &usage, &cache);
   // The validation hot path's index, filled from the raw projection (no usage overlay: the index
   // applies committed usage events itself) and kept current by the projector's commit hook.
@@ -96,6 +96,7 @@ int RunServe(const ServeConfig& config) {
   // CatchUp, not Rebuild, even for empty projections: it folds in bounded batches, where a rebuild
   // holds every key's state in memory (3.3 GB for a 1M-key log, measured). `keyledger replay` is
   // the fast path when that memory is there.
+  (*log)->SetSlowCommitThreshold(std::chrono::milliseconds(config.slow_commit_ms));
   auto caught_up = projector.CatchUp(**log);
   if (!caught_up.ok()) {
     spdlog::critical("refusing to start: projections cannot fold the log: {}", caught_up.status().message());
@@ -148,6 +149,7 @@ int RunServe(const ServeConfig& config) {
   server_options.body_timeout_ms = config.body_timeout_ms;
   server_options.idle_timeout_ms = config.idle_timeout_ms;
   server_options.max_connections = config.max_connections;
+  server_options.request_deadline_ms = config.request_deadline_ms;
   http::Server server(services, server_options);
   if (Status s = server.Start(); !s.ok()) {
     spdlog::critical("{}", s.message());

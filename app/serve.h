@@ -2,7 +2,15 @@
 #include <cstdint>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace kl::app {
+
+// KEYLEDGER_<NAME> as a default, for settings whose flag a command line may not declare.
+int EnvInt(const char* name, int fallback);
+size_t EnvSize(const char* name, size_t fallback);
 
 struct ServeConfig {
   std::string data_dir = "./keyledger-data";
@@ -18,10 +26,20 @@ struct ServeConfig {
   int body_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
   int max_connections = 10000;
+  // Set by --request-deadline-ms and --slow-commit-ms (AddReliabilityFlags), or their
+  // KEYLEDGER_* variables. 0: no processing deadline (see http::ServerOptions).
+  int request_deadline_ms = EnvInt("KEYLEDGER_REQUEST_DEADLINE_MS", 0);
+  int slow_commit_ms = EnvInt("KEYLEDGER_SLOW_COMMIT_MS", 1000);
+  // The key-state cache's bound in bytes (--key-cache-bytes), besides --key-cache-size in keys:
+  // a typical cached key takes about 2 KB (docs/performance.md, "Memory per cached key").
+  size_t key_cache_bytes = EnvSize("KEYLEDGER_KEY_CACHE_BYTES", size_t{64} << 20);
   bool webhook_allow_insecure = false;  // http:// and private addresses for webhooks
   int webhook_retry_base_ms = 1000;
   int64_t webhook_disable_after_ms = 24LL * 3600 * 1000;  // keys kept in memory for validation and authentication
 };
+
+// Declares --request-deadline-ms, --slow-commit-ms and --key-cache-bytes on the serve command.
+void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config);
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeConfig& config);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "storage/append_deadline.h"
+
 namespace kl::http {
 
 void RunCommand(storage::EventLog& log, Decide decide, Done done, int attempts_left) {
@@ -16,11 +18,15 @@ void RunCommand(storage::EventLog& log, Decide decide, Done done, int attempts_l
   }
   if (!decided.ok()) return done(decided.status());
   if (decided->empty()) return done(std::vector<Event>{});
-  // Lifecycle events are always durable: the callback runs after the fsync.
+  // Lifecycle events are always durable: the callback runs after the fsync. A retry runs on
+  // another thread: it carries the request's append deadline there (storage/append_deadline.h).
   log.Append(std::move(decided.value()), /*durable=*/true,
-             [&log, decide = std::move(decide), done = std::move(done), attempts_left](storage::AppendResult r) mutable {
-               if (r.status.code() == Code::kConflict && attempts_left > 1)
+             [&log, decide = std::move(decide), done = std::move(done), attempts_left,
+              deadline = storage::CurrentAppendDeadline()](storage::AppendResult r) mutable {
+               if (r.status.code() == Code::kConflict && attempts_left > 1) {
+                 storage::ScopedAppendDeadline scope(deadline);
                  return RunCommand(log, std::move(decide), std::move(done), attempts_left - 1);
+               }
                if (!r.status.ok()) return done(r.status);
                done(std::move(r.events));
              });

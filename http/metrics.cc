@@ -89,6 +89,27 @@ std::string Metrics::Render(const storage::LogStats& log, uint64_t head_seq) con
   }
   out << "keyledger_group_commit_batch_size_sum " << log.batched_appends << "\n"
       << "keyledger_group_commit_batch_size_count " << log.batches << "\n";
+  out << "# HELP keyledger_write_stall_seconds_total Time writes waited for the database's write stalls.\n"
+         "# TYPE keyledger_write_stall_seconds_total counter\n"
+         "keyledger_write_stall_seconds_total "
+      << Num(log.write_stall_seconds) << "\n";
+  out << "# HELP keyledger_commit_seconds_total Time group commits waited for the database (write and fsync).\n"
+         "# TYPE keyledger_commit_seconds_total counter\n"
+         "keyledger_commit_seconds_total "
+      << Num(log.commit_seconds) << "\n";
+  out << "# HELP keyledger_commit_longest_seconds The longest a group commit has waited for the database.\n"
+         "# TYPE keyledger_commit_longest_seconds gauge\n"
+         "keyledger_commit_longest_seconds "
+      << Num(log.longest_commit_seconds) << "\n";
+  out << "# HELP keyledger_slow_commits_total Group commits that waited past the slow-commit threshold.\n"
+         "# TYPE keyledger_slow_commits_total counter\n"
+         "keyledger_slow_commits_total "
+      << log.slow_commits << "\n";
+  out << "# HELP keyledger_expired_appends_total Changes refused (503, not applied) because their request's "
+         "deadline passed before they were committed.\n"
+         "# TYPE keyledger_expired_appends_total counter\n"
+         "keyledger_expired_appends_total "
+      << log.expired_appends << "\n";
   return out.str();
 }
 

@@ -60,6 +60,8 @@ Reply ErrorReply(const Status& status, const std::string& request_id) {
   if (!details.empty()) err["details"] = details;
   Reply r = Reply::Json(HttpStatusOf(status.code()), {{"error", err}});
   if (status.code() == Code::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  // Every 503 is "not applied, try again": the change was refused before it was made.
+  if (status.code() == Code::kUnavailable) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

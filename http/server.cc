@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <mutex>
@@ -18,10 +19,12 @@
 #include "http/access_log.h"
 #include "http/auth.h"
 #include "http/chunked_body.h"
+#include "http/connection_sweeper.h"
 #include "http/json_input.h"
 #include "http/request_head.h"
 #include "http/response_bytes.h"
 #include "http/routes.h"
+#include "storage/append_deadline.h"
 
 namespace kl::http {
 
@@ -117,16 +120,18 @@ struct Connection {
   std::optional<ChunkedBody> chunks;
   std::string body;
   bool dispatching = false;       // inside Dispatch: a reply now is a synchronous one
-  bool pistache_body_step = false;  // Pistache's parser is in its body step (for its timeouts)
+  // The read timeouts' clocks (see ReadTimeouts). `fresh`: nothing received yet.
+  bool fresh = true;
+  std::chrono::steady_clock::time_point request_started;  // first byte of the request being read
+  std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
   std::shared_ptr<AuthMemo> auth_memo = std::make_shared<AuthMemo>();  // see AuthMemo
 };
 
 constexpr const char* kConnectionData = "kl.connection";
 // Beyond a whole request, a client that sends on while its answer is pending is refused.
 constexpr size_t kMaxBufferedBytes = kMaxHeadBytes + kMaxBodyBytes + 64 * 1024;
-// Pistache applies its body timeout only when its own parser is in the body step; a minimal head
-// puts it there while we wait for a body (rare: a body usually arrives with its head).
-constexpr std::string_view kBodyStepHead = "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\n";
+
+using Sweeper = ConnectionSweeper<Connection>;
 
 std::shared_ptr<Connection> ConnectionOf(const std::shared_ptr<Tcp::Peer>& peer) {
   return std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionData));
@@ -141,16 +146,20 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
  public:
   HTTP_PROTOTYPE(FrontDoor)
   FrontDoor(const Router* router, Metrics* metrics, bool tls, int max_connections,
-            std::shared_ptr<std::atomic<int>> connections)
+            std::shared_ptr<std::atomic<int>> connections, std::shared_ptr<Sweeper> sweeper,
+            std::chrono::milliseconds request_deadline)
       : router_(router),
         metrics_(metrics),
         tls_(tls),
         max_connections_(max_connections),
-        connections_(std::move(connections)) {}
+        connections_(std::move(connections)),
+        sweeper_(std::move(sweeper)),
+        request_deadline_(request_deadline) {}
 
   // Counted across every reactor thread (each has its own clone of this handler).
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    // Pistache's timeout sweep reads its parser's clock and step, so each peer still has one.
+    // Pistache's own timeout sweep (its timeouts are set out of reach, see Server::Start) reads
+    // a parser's clock and step, so each peer still has one.
     peer->putData(Http::Handler::ParserData, std::make_shared<Http::RequestParser>(kMaxHeadBytes));
     auto conn = std::make_shared<Connection>();
     conn->peer = peer;
@@ -162,6 +171,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
     } catch (const std::exception&) {
     }
     peer->putData(kConnectionData, conn);
+    sweeper_->Add(conn);
     if (connections_->fetch_add(1) + 1 > max_connections_)
       Refuse(conn, peer, Status(Code::kUnavailable, "too many connections; retry shortly"));
   }
@@ -178,8 +188,13 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
   }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    // Pistache closes the fd right after this: nothing may act on it from now on.
-    if (auto conn = ConnectionOf(peer)) conn->open = false;
+    // Pistache closes the fd right after this: nothing may act on it from now on. Under the
+    // connection's lock, so the sweeper never writes to an fd that is closed (or reused).
+    if (auto conn = ConnectionOf(peer)) {
+      std::lock_guard lock(conn->mu);
+      conn->open = false;
+      sweeper_->Remove(conn.get());
+    }
     connections_->fetch_sub(1);
     Http::Handler::onDisconnection(peer);
   }
@@ -197,7 +212,8 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
       std::string_view data = std::string_view(conn->in).substr(conn->in_pos);
       if (conn->phase == Phase::kStart) {
         if (data.empty()) break;
-        StartRequest(peer);
+        conn->fresh = false;
+        conn->request_started = std::chrono::steady_clock::now();
         conn->phase = Phase::kHead;
       }
       if (conn->phase == Phase::kHead) {
@@ -234,27 +250,19 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
             return Refuse(conn, peer, Status(Code::kMalformedJson, "malformed HTTP request: bad chunked body"));
           if (state == ChunkedBody::State::kTooLarge)
             return Refuse(conn, peer, Status(Code::kPayloadTooLarge, "the body exceeds 64 KiB"));
-          if (state == ChunkedBody::State::kMore) {
-            WaitForBody(conn, peer);
-            break;
-          }
+          if (state == ChunkedBody::State::kMore) break;
         } else {
           size_t need = static_cast<size_t>(conn->head.content_length);
-          if (data.size() < need) {
-            WaitForBody(conn, peer);
-            break;
-          }
+          if (data.size() < need) break;
           conn->body.assign(data.substr(0, need));
           conn->in_pos += need;
         }
         // Consumed input goes; what follows (a pipelined request) moves to the front.
         conn->in.erase(0, conn->in_pos);
         conn->in_pos = 0;
+        // Read completely: the read timeouts end here. However long its commit takes, the request
+        // gets its real outcome (docs/reliability.md, "Honest answers").
         conn->phase = Phase::kAwaiting;
-        if (conn->pistache_body_step) {
-          Http::Handler::getParser(peer)->reset();
-          conn->pistache_body_step = false;
-        }
         conn->dispatching = true;
         Handle(conn);
         conn->dispatching = false;
@@ -265,25 +273,6 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
       conn->in.clear();
       conn->in_pos = 0;
     }
-  }
-
-  // A new request on the connection: Pistache's header and body timeouts apply to it from now,
-  // not its idle timeout. Its clock restarts if the connection sat idle before.
-  void StartRequest(const std::shared_ptr<Tcp::Peer>& peer) {
-    auto parser = Http::Handler::getParser(peer);
-    if (std::chrono::steady_clock::now() - parser->time() > std::chrono::milliseconds(100)) parser->reset();
-    peer->setIdle(false);
-  }
-
-  void WaitForBody(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer) {
-    if (conn->pistache_body_step) return;
-    auto parser = Http::Handler::getParser(peer);
-    try {
-      parser->feed(kBodyStepHead.data(), kBodyStepHead.size());
-      parser->parse();
-    } catch (const std::exception&) {
-    }
-    conn->pistache_body_step = true;
   }
 
   // Turns the request read into a RequestContext, routes it, and answers through `respond`.
@@ -332,6 +321,10 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
         spdlog::warn("could not send a reply: {}", e.what());
       }
     };
+    // A processing deadline bounds only the wait to enter a commit: an append still queued past
+    // it is refused (503, not applied); one in a commit group is answered with the group's outcome.
+    std::optional<storage::ScopedAppendDeadline> deadline;
+    if (request_deadline_.count() > 0) deadline.emplace(started + request_deadline_);
     Dispatch(*router_, ctx, respond);
   }
 
@@ -368,7 +361,7 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
   // Reactor thread: the request in progress has its answer; read on.
   void Answered(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, bool close_after) {
     std::lock_guard lock(conn->mu);
-    peer->setIdle(true);
+    conn->idle_since = std::chrono::steady_clock::now();
     conn->phase = close_after ? Connection::Phase::kClosing : Connection::Phase::kStart;
     if (!conn->dispatching && !close_after) Process(conn, peer);
   }
@@ -376,8 +369,8 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
   // Reactor thread: bytes out in order. Straight to the socket when nothing is queued before
   // them (Pistache's queue would cost an eventfd wake-up and two epoll_ctl calls per answer);
   // what the socket does not take at once goes to the queue, which waits for it to drain.
-  void Write(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, std::string bytes,
-             bool close_after) {
+  static void Write(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer,
+                    std::string bytes, bool close_after) {
     size_t done = 0;
     if (conn->direct_writes && conn->queued.load() == 0) {
       while (done < bytes.size()) {
@@ -431,15 +424,21 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
         .then([done](ssize_t) { done(); }, [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
   }
 
-  // Answers with an error envelope and closes the connection.
   void Refuse(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, const Status& status) {
+    std::string id = NewRequestId(NowMillis());
+    RefuseWith(conn, peer, ErrorReply(status, id), id);
+  }
+
+ public:
+  // Answers with `reply` (an error) and closes the connection. Any thread, under conn->mu.
+  static void RefuseWith(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer,
+                         const Reply& reply, const std::string& id) {
     try {
-      std::string id = NewRequestId(NowMillis());
-      Reply reply = ErrorReply(status, id);
       LogAccess(AccessRecord{id, "-", "", reply.status, 0.0, "anonymous", "", conn->peer_ip});
       std::string bytes;
       AppendResponse(ResponseParts{reply.status, reply.content_type, id, &reply.headers, reply.body, false, true}, bytes);
       conn->phase = Connection::Phase::kClosing;
+      conn->idle_since = std::chrono::steady_clock::now();
       conn->in.clear();
       conn->in_pos = 0;
       Write(conn, peer, std::move(bytes), /*close_after=*/true);
@@ -448,17 +447,75 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
     }
   }
 
+ private:
   const Router* router_;
   Metrics* metrics_;
   bool tls_;
   int max_connections_;
   std::shared_ptr<std::atomic<int>> connections_;
+  std::shared_ptr<Sweeper> sweeper_;
+  std::chrono::milliseconds request_deadline_;
 };
+namespace {
+
+struct ReadTimeouts {
+  std::chrono::milliseconds header, body, idle;
+};
+
+// The front door's timeouts (ServerOptions), on the sweeper's thread. They guard reading a
+// request and nothing else: a request read completely (kAwaiting) has none, however long its
+// commit takes. A connection that sent nothing yet gets the header timeout.
+void SweepConnection(const std::shared_ptr<Connection>& conn, std::chrono::steady_clock::time_point now,
+                     const ReadTimeouts& t) {
+  using Phase = Connection::Phase;
+  std::unique_lock lock(conn->mu, std::try_to_lock);
+  if (!lock.owns_lock() || !conn->open) return;  // busy now: looked at again next time
+  bool too_slow = false;
+  switch (conn->phase) {
+    case Phase::kStart:
+      if (conn->fresh) {
+        too_slow = now - conn->idle_since > t.header;
+      } else if (now - conn->idle_since > t.idle) {
+        // Idle keep-alive: closed without an answer (no request is in progress). Pistache sees
+        // the end of input and lets the connection go.
+        conn->phase = Phase::kClosing;
+        conn->idle_since = now;
+        ::shutdown(conn->fd, SHUT_RDWR);
+      }
+      break;
+    case Phase::kHead: too_slow = now - conn->request_started > std::min(t.header, t.body); break;
+    case Phase::kBody: too_slow = now - conn->request_started > t.body; break;
+    case Phase::kAwaiting: break;
+    case Phase::kClosing:
+      // Its last answer is still queued (the client does not read): let it go all the same.
+      if (now - conn->idle_since > t.idle) ::shutdown(conn->fd, SHUT_RDWR);
+      break;
+  }
+  if (!too_slow) return;
+  auto peer = conn->peer.lock();
+  if (!peer) return;
+  std::string id = NewRequestId(NowMillis());
+  Reply reply = Reply::Json(408, {{"error",
+                                   {{"code", "request_timeout"},
+                                    {"message", "the request was not received in time; the connection is closed"},
+                                    {"request_id", id}}}});
+  FrontDoor::RefuseWith(conn, peer, reply, id);
+}
+
+// How often the sweeper looks: a fraction of the shortest timeout, so none is overrun by more.
+std::chrono::milliseconds SweepInterval(const ReadTimeouts& t) {
+  auto shortest = std::min({t.header, t.body, t.idle});
+  return std::clamp(shortest / 5, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+}
+
+}  // namespace
+
 struct Server::Impl {
   Services& services;
   ServerOptions options;
   Router router;
   std::unique_ptr<Metrics> metrics;
+  std::shared_ptr<Sweeper> sweeper;
   std::unique_ptr<Http::Endpoint> endpoint;
   Impl(Services& s, ServerOptions o) : services(s), options(std::move(o)) {}
 };
@@ -478,20 +535,29 @@ Status Server::Start() {
   try {
     Pistache::Address addr(impl_->options.listen);
     impl_->endpoint = std::make_unique<Http::Endpoint>(addr);
+    const ServerOptions& o = impl_->options;
+    ReadTimeouts timeouts{std::chrono::milliseconds(o.header_timeout_ms), std::chrono::milliseconds(o.body_timeout_ms),
+                          std::chrono::milliseconds(o.idle_timeout_ms)};
+    impl_->sweeper = std::make_shared<Sweeper>(
+        SweepInterval(timeouts), [timeouts](const std::shared_ptr<Connection>& c, auto now) { SweepConnection(c, now, timeouts); });
+    // Pistache's own timeouts are out of reach: its header timeout runs on until the answer is
+    // sent (a slow commit got 408 although applied) and its 408 does not say Connection: close.
+    constexpr std::chrono::milliseconds kNever = std::chrono::hours(24 * 365);
     auto opts = Http::Endpoint::options()
                     .threads(impl_->options.threads)
                     .flags(Pistache::Tcp::Options::ReuseAddr)
                     // Requests are read by FrontDoor, which enforces its own limits.
                     .maxRequestSize(kMaxHeadBytes + kMaxBodyBytes)
                     .maxResponseSize(16 * 1024 * 1024)
-                    .headerTimeout(std::chrono::milliseconds(impl_->options.header_timeout_ms))
-                    .bodyTimeout(std::chrono::milliseconds(impl_->options.body_timeout_ms))
-                    .keepaliveTimeout(std::chrono::milliseconds(impl_->options.idle_timeout_ms));
+                    .headerTimeout(kNever)
+                    .bodyTimeout(kNever)
+                    .keepaliveTimeout(kNever);
     impl_->endpoint->init(opts);
     if (!impl_->options.tls_cert.empty()) impl_->endpoint->useSSL(impl_->options.tls_cert, impl_->options.tls_key);
     impl_->endpoint->setHandler(Http::make_handler<FrontDoor>(&impl_->router, impl_->metrics.get(), !impl_->options.tls_cert.empty(),
                                                               impl_->options.max_connections,
-                                                              std::make_shared<std::atomic<int>>(0)));
+                                                              std::make_shared<std::atomic<int>>(0), impl_->sweeper,
+                                                              std::chrono::milliseconds(o.request_deadline_ms)));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     return Status(Code::kUnavailable, std::string("cannot listen on ") + impl_->options.listen + ": " + e.what());
@@ -500,6 +566,7 @@ Status Server::Start() {
 }
 
 void Server::Shutdown() {
+  if (impl_ && impl_->sweeper) impl_->sweeper->Stop();  // before the connections go
   if (impl_ && impl_->endpoint) {
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();

@@ -18,12 +18,18 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   // Slow and idle clients: a request's header block must be complete within header_timeout_ms
-  // and its body within body_timeout_ms (answered 408 and closed otherwise); a keep-alive
-  // connection with no request in progress is closed after idle_timeout_ms. Pistache checks
-  // them every 500 ms on each reactor thread.
+  // of its first byte and the whole request within body_timeout_ms (answered 408 with
+  // Connection: close otherwise); a keep-alive connection with no request in progress is closed
+  // after idle_timeout_ms. They guard reading a request only: once read, a request is answered
+  // with its real outcome however long it takes. Checked by one thread every fifth of the
+  // shortest of them (10..250 ms).
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
+  // 0: none. Else a change whose request was read this long ago and that has not entered a
+  // commit group yet is refused (503 `unavailable`, Retry-After, never applied); one already in
+  // a group is answered with the group's outcome (storage/append_deadline.h).
+  int request_deadline_ms = 0;
   // Connections beyond this are answered 503 `unavailable` and closed at once.
   int max_connections = 10000;
 };

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 
@@ -21,13 +22,20 @@
 
 namespace kl::projections {
 
+// The bytes one cached key takes: its KeyState with every heap block it owns, the shared_ptr
+// block holding it, its map node and its id -> hash entry. An estimate from the sizes of the
+// parts, checked against malloc's own count in tests/unit/projections/state_cache_test.cc.
+size_t KeyFootprint(const KeyState& key);
+
 class StateCache {
  public:
   using KeyPtr = std::shared_ptr<const KeyState>;
   using OrgPtr = std::shared_ptr<const OrgState>;
 
-  // `max_keys` bounds the cached keys (memory); beyond it an arbitrary entry of the shard goes.
-  explicit StateCache(size_t max_keys = 200000);
+  // `max_keys` and `max_bytes` bound the cached keys: beyond either, arbitrary entries of the
+  // shard go. Bytes are each entry's estimated footprint (KeyFootprint), so memory stays
+  // predictable whatever the keys hold (docs/performance.md, "Memory per cached key").
+  explicit StateCache(size_t max_keys = 200000, size_t max_bytes = SIZE_MAX);
 
   // The key whose secret hashes to `hash`, loading it with `load` on a miss. Null: no such key.
   KeyPtr KeyByHash(const Hash32& hash, const std::function<std::optional<KeyState>()>& load);
@@ -37,6 +45,8 @@ class StateCache {
   void Invalidate(const Event& event);
 
   size_t KeyCount() const;
+  // The estimated bytes the cached keys take (the sum of their KeyFootprint).
+  size_t KeyBytes() const;
   // Changes whenever a committed event may have changed a key or an org: equal readings mean
   // nothing was committed in between.
   uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
@@ -49,14 +59,20 @@ class StateCache {
       return v;
     }
   };
+  struct Entry {
+    KeyPtr key;
+    size_t bytes = 0;  // KeyFootprint at fill
+  };
   struct KeyShard {
     mutable std::mutex mu;
-    std::unordered_map<Hash32, KeyPtr, HashOf> by_hash;
+    std::unordered_map<Hash32, Entry, HashOf> by_hash;
+    size_t bytes = 0;
   };
   static constexpr size_t kShards = 64;
   KeyShard& ShardOf(const Hash32& h) { return key_shards_[h[31] % kShards]; }
 
   size_t max_per_shard_;
+  size_t max_bytes_per_shard_;
   // Bumped before entries are dropped: a fill that read the projection before a commit it
   // did not see finds a new generation and is not kept.
   std::atomic<uint64_t> generation_{0};

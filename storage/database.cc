@@ -37,6 +37,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   // Made here rather than by create_if_missing, which reports the missing directory as an error.
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  auto db = std::unique_ptr<Database>(new Database());
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -44,8 +45,18 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   // torn last record (what a crash mid-write leaves; that write was never acknowledged).
   options.paranoid_checks = true;
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
-  options.IncreaseParallelism(2);
   options.enable_pipelined_write = true;
+  // Write stalls (docs/performance.md, "Write stalls"): RocksDB stops every write while a
+  // column family has max_write_buffer_number memtables full and waiting for a flush. With the
+  // default two, one slow flush (a slow fsync) stopped all writes for 16 s. Flushes wait on the
+  // disk, not the CPU, so they get threads of their own beyond the cores: two flushes and two
+  // compactions at once on this 2-core machine.
+  options.IncreaseParallelism(2);
+  options.max_background_jobs = 4;
+  options.env->SetBackgroundThreads(2, rocksdb::Env::Priority::HIGH);
+  // Every column family's memtables together stay under this: past it RocksDB flushes the
+  // largest one (no stall), which bounds memory with a dozen column families of 64 MB buffers.
+  options.db_write_buffer_size = 256 << 20;
   // Bounds the WAL kept for recovery. By default it may reach 4x the memtables of every column
   // family (gigabytes here): a column family written rarely (checkpoints, org heads) pins every
   // WAL file since its last flush, and opening the database replays them all. At 1M keys that
@@ -53,8 +64,11 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   options.max_total_wal_size = 128 << 20;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.info_log = std::make_shared<RocksLogger>(options.info_log_level);
+  // Tickers only (no histograms, no timers): what the stall count needs, at the least cost.
+  db->statistics_ = rocksdb::CreateDBStatistics();
+  db->statistics_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  options.statistics = db->statistics_;
 
-  auto db = std::unique_ptr<Database>(new Database());
   // A failed fsync must not latch the database read-only until a restart (docs/reliability.md).
   if (!file_system) file_system = rocksdb::FileSystem::Default();
   db->env_ = rocksdb::NewCompositeEnv(std::make_shared<RetryableSyncFileSystem>(file_system));
@@ -64,6 +78,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   table.block_cache = rocksdb::NewLRUCache(64 << 20);
   db->cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db->cf_options_.paranoid_file_checks = true;
+  // Room for four memtables waiting for a flush before writes stop (see above); L0 slows writes
+  // at 20 files and stops them at 36 (RocksDB's defaults, kept: a compaction keeps up here).
+  db->cf_options_.max_write_buffer_number = 6;
   // LZ4 rather than the default Snappy: files of the same size here, and reading the log decoded
   // half again as fast (replay). Files written before keep their compression; both are read. A
   // RocksDB built without LZ4 would refuse to open: it keeps its default then.
@@ -120,5 +137,9 @@ Status Database::Close() {
 }
 
 Database::~Database() { Close(); }
+
+double Database::WriteStallSeconds() const {
+  return static_cast<double>(statistics_->getTickerCount(rocksdb::STALL_MICROS)) / 1e6;
+}
 
 }  // namespace kl::storage

@@ -9,6 +9,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/statistics.h>
 
 #include "domain/status.h"
 
@@ -38,6 +39,10 @@ class Database {
   // Drops and re-creates column families (used by replay to rebuild projections).
   Status ResetColumnFamilies(const std::vector<std::string>& names);
   Status Close();
+  // Seconds writers have waited for RocksDB's write stalls (writes stopped or delayed while
+  // memtables or L0 files wait for a flush or compaction) since the database opened: RocksDB's
+  // STALL_MICROS ticker.
+  double WriteStallSeconds() const;
 
  private:
   Database() = default;
@@ -45,6 +50,7 @@ class Database {
   rocksdb::DB* db_ = nullptr;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
   rocksdb::ColumnFamilyOptions cf_options_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
 };
 
 // Big-endian 8-byte keys keep RocksDB's bytewise order equal to numeric order.

@@ -31,6 +31,16 @@ struct LogStats {
   uint64_t batched_appends = 0;                      // appends over all batches
   std::array<uint64_t, kBatchSizeBuckets> batch_sizes{};  // batches of size in (2^(i-1), 2^i]; last: more
   std::vector<uint64_t> appended_by_type = std::vector<uint64_t>(std::variant_size_v<EventData>, 0);
+  // Time the writer spent waiting for RocksDB to take a group (its write and fsync), and the
+  // groups that waited past the slow-commit threshold.
+  double commit_seconds = 0;
+  uint64_t slow_commits = 0;
+  double longest_commit_seconds = 0;
+  // Appends refused because their request's deadline passed before they entered a group.
+  uint64_t expired_appends = 0;
+  // Time writers waited for RocksDB's write stalls (stopped or delayed: memtables or L0 files
+  // waiting for flush/compaction); 0 for a log that is not RocksDB.
+  double write_stall_seconds = 0;
 };
 
 using AppendCallback = std::function<void(AppendResult)>;

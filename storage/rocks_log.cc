@@ -81,14 +81,25 @@ void RocksLog::Append(std::vector<Event> events, bool durable, AppendCallback do
   std::vector<events::CanonicalTemplate> canonical;
   canonical.reserve(events.size());
   for (const Event& e : events) canonical.push_back(events::MakeCanonicalTemplate(e));
+  AppendDeadline deadline = CurrentAppendDeadline();
+  bool queued = false;
+  bool wake_timer = false;
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back(Pending{std::move(events), std::move(canonical), durable, std::move(done)});
+      queue_.push_back(Pending{std::move(events), std::move(canonical), durable, std::move(done), deadline});
+      wake_timer = deadline != kNoAppendDeadline && queued_with_deadline_++ == 0;
       queue_cv_.notify_one();
-      return;
+      queued = true;
     }
   }
+  if (wake_timer) {
+    // The timer sweeps expired appends while any wait. Taken after queue_mu_ is released: the
+    // timer takes queue_mu_ while holding waiters_mu_.
+    std::lock_guard timer_lock(waiters_mu_);
+    waiters_cv_.notify_all();
+  }
+  if (queued) return;
   done(AppendResult{Status(Code::kUnavailable, "the log is shutting down"), {}});
 }
 
@@ -99,13 +110,53 @@ void RocksLog::WriterLoop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
+      // From here an append is in a group: its deadline no longer applies (append_deadline.h).
+      RefuseExpiredLocked(std::chrono::steady_clock::now());
       while (!queue_.empty() && group.size() < kMaxGroup) {
+        if (queue_.front().deadline != kNoAppendDeadline) --queued_with_deadline_;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    WriteGroup(group);
+    if (!group.empty()) WriteGroup(group);
   }
+}
+
+void RocksLog::RefuseExpiredLocked(std::chrono::steady_clock::time_point now) {
+  if (queued_with_deadline_ == 0) return;
+  std::vector<Completions::Task> answers;
+  auto expired = [now](const Pending& p) { return p.deadline != kNoAppendDeadline && p.deadline <= now; };
+  for (Pending& p : queue_)
+    if (expired(p))
+      answers.push_back([done = std::move(p.done)] {
+        done(AppendResult{Status(Code::kUnavailable,
+                                 "the request's deadline passed before its change could be committed; it was not "
+                                 "applied, retry later"),
+                          {}});
+      });
+  if (answers.empty()) return;
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), expired), queue_.end());
+  queued_with_deadline_ -= answers.size();
+  {
+    std::lock_guard lock(head_mu_);
+    stats_.expired_appends += answers.size();
+  }
+  completions_.Post(std::move(answers));
+}
+
+void RocksLog::ObserveCommit(std::chrono::steady_clock::duration took, size_t appends) {
+  double seconds = std::chrono::duration<double>(took).count();
+  bool slow = took >= std::chrono::milliseconds(slow_commit_ms_.load());
+  {
+    std::lock_guard lock(head_mu_);
+    stats_.commit_seconds += seconds;
+    stats_.longest_commit_seconds = std::max(stats_.longest_commit_seconds, seconds);
+    if (slow) stats_.slow_commits++;
+  }
+  if (slow)
+    spdlog::warn("a commit of {} appends waited {:.0f} ms for the database (a write stall or a slow disk; "
+                 "see keyledger_write_stall_seconds_total)",
+                 appends, seconds * 1000);
 }
 
 Result<uint64_t> RocksLog::LoadStreamVersion(const std::string& stream) const {
@@ -300,7 +351,9 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     if (folder_) folder_->RecordCheckpoint(seq, batch);
     rocksdb::WriteOptions wo;
     wo.sync = any_durable;
+    auto write_started = std::chrono::steady_clock::now();
     rocksdb::Status s = db_->db()->Write(wo, batch.GetWriteBatch());
+    ObserveCommit(std::chrono::steady_clock::now() - write_started, accepted);
     write_status = FromRocks(s, "append");
     if (!write_status.ok()) {
       degraded_ = true;
@@ -410,8 +463,13 @@ LogHead RocksLog::Head() const {
   return LogHead{head_seq_, head_hash_, head_recorded_at_};
 }
 LogStats RocksLog::Stats() const {
-  std::lock_guard lock(head_mu_);
-  return stats_;
+  LogStats stats;
+  {
+    std::lock_guard lock(head_mu_);
+    stats = stats_;
+  }
+  stats.write_stall_seconds = db_->WriteStallSeconds();
+  return stats;
 }
 
 void RocksLog::NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
@@ -446,16 +504,28 @@ void RocksLog::FireWaiters(uint64_t head) {
 }
 
 void RocksLog::TimerLoop() {
+  // While appends with a deadline wait in the queue (the writer is busy with a long commit), the
+  // expired ones are refused this often, rather than when the writer next forms a group.
+  constexpr auto kDeadlineSweep = std::chrono::milliseconds(20);
   std::unique_lock lock(waiters_mu_);
   for (;;) {
     if (timer_stopping_) break;
+    bool deadlines_queued;
+    {
+      std::lock_guard queue_lock(queue_mu_);
+      RefuseExpiredLocked(std::chrono::steady_clock::now());
+      deadlines_queued = queued_with_deadline_ > 0;
+    }
+    auto now = std::chrono::steady_clock::now();
+    auto wake = deadlines_queued ? now + kDeadlineSweep : std::chrono::steady_clock::time_point::max();
     if (waiters_.empty()) {
-      waiters_cv_.wait(lock);
+      if (deadlines_queued) waiters_cv_.wait_until(lock, wake);
+      else waiters_cv_.wait(lock);
       continue;
     }
     auto next = waiters_.begin()->first;
-    if (std::chrono::steady_clock::now() < next) {
-      waiters_cv_.wait_until(lock, next);
+    if (now < next) {
+      waiters_cv_.wait_until(lock, std::min(next, wake));
       continue;
     }
     auto f = std::move(waiters_.begin()->second.ready);

@@ -1,6 +1,7 @@
 // The embedded event log on RocksDB, with a group-commit writer thread: concurrent appends
 // queue up and share one WriteBatch and one fsync, and handler threads never block on disk.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "storage/append_deadline.h"
 #include "storage/batch_folder.h"
 #include "storage/completions.h"
 #include "storage/database.h"
@@ -35,6 +37,9 @@ class RocksLog final : public EventLog {
                    std::function<void(uint64_t)> ready) override;
 
   LogStats Stats() const override;
+  // A commit that waits longer than this for RocksDB is logged as a warning and counted in
+  // LogStats::slow_commits (a write stall, a slow disk). Any thread, any time.
+  void SetSlowCommitThreshold(std::chrono::milliseconds threshold) { slow_commit_ms_ = threshold.count(); }
   // Drains the queue (every queued append is written and answered), then stops the threads.
   void Stop();
 
@@ -44,6 +49,7 @@ class RocksLog final : public EventLog {
     std::vector<events::CanonicalTemplate> canonical;  // one per event, made by the appender
     bool durable;
     AppendCallback done;
+    AppendDeadline deadline = kNoAppendDeadline;  // see append_deadline.h
   };
   struct Waiter {
     uint64_t after_seq;
@@ -59,6 +65,10 @@ class RocksLog final : public EventLog {
   Result<uint64_t> LoadStreamVersion(const std::string& stream) const;
   Result<Hash32> LoadOrgHead(const std::string& org_id) const;
   void FireWaiters(uint64_t head);
+  // Takes out of the queue every append whose deadline has passed and answers it "not applied".
+  // Called with queue_mu_ held; the answers go to the completions thread.
+  void RefuseExpiredLocked(std::chrono::steady_clock::time_point now);
+  void ObserveCommit(std::chrono::steady_clock::duration took, size_t appends);
 
   Database* db_;
   BatchFolder* folder_;
@@ -85,12 +95,14 @@ class RocksLog final : public EventLog {
   Hash32 head_hash_{};
   Millis head_recorded_at_ = 0;
   LogStats stats_;
+  std::atomic<int64_t> slow_commit_ms_{1000};
 
   Completions completions_;  // answers appends off the writer thread
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<Pending> queue_;
+  size_t queued_with_deadline_ = 0;  // appends in queue_ with a deadline: the timer sweeps them
   bool stopping_ = false;
   std::thread writer_;
 

@@ -106,3 +106,75 @@ TEST_CASE("the cache holds no more keys than its bound") {
   auto again = cache.KeyByHash(Sha256("key_0"), [&]() -> std::optional<KeyState> { return Key("key_0", "n"); });
   CHECK(again->id == "key_0");
 }
+
+namespace {
+
+// A key as the API makes them: every string a typical length, three permissions, two metadata
+// members, an owner, credits with a refill.
+KeyState TypicalKey(int i) {
+  KeyState k;
+  std::string n = std::to_string(1000000 + i);
+  k.id = "key_01M98PK7JTK4J6YNQV" + n;
+  k.org_id = "org_payments_eu";
+  k.name = "checkout service " + n;
+  k.description = "issued to the checkout service";
+  k.secret_hash_hex = std::string(58, 'a') + n;
+  k.obfuscated_value = "sk_live_…" + n.substr(3);
+  k.prefix = "sk";
+  k.environment = "live";
+  k.permissions = {"apikeys:read", "validations:write", "events:read"};
+  k.permission_set = "custom";
+  k.owner = {"organization", "org_payments_eu"};
+  k.metadata = {{"team", "payments"}, {"tier", "gold"}};
+  k.created_by = {"admin", "admin"};
+  k.credits = Credits{100, CreditRefill{100, "daily"}};
+  return k;
+}
+
+Hash32 HashOf(int i) { return Sha256("secret-" + std::to_string(i)); }
+
+}  // namespace
+
+#if defined(__SANITIZE_ADDRESS__)
+TEST_CASE("the footprint estimate matches what malloc counts for a cached key") {
+  WARN("not under AddressSanitizer, whose allocator malloc statistics do not describe");
+}
+#else
+#include <malloc.h>
+TEST_CASE("the footprint estimate matches what malloc counts for a cached key") {
+  constexpr int kKeys = 20000;
+  StateCache cache(kKeys * 2);
+  size_t before = mallinfo2().uordblks;
+  for (int i = 0; i < kKeys; ++i) cache.KeyByHash(HashOf(i), [i] { return std::optional<KeyState>(TypicalKey(i)); });
+  size_t measured = (mallinfo2().uordblks - before) / kKeys;
+  size_t estimated = cache.KeyBytes() / kKeys;
+  // Printed for docs/performance.md ("Memory per cached key").
+  WARN("a typical cached key: " << measured << " bytes counted by malloc, " << estimated << " estimated, sizeof(KeyState) "
+                                << sizeof(KeyState));
+  CHECK(cache.KeyCount() == kKeys);
+  CHECK(estimated >= measured * 8 / 10);
+  CHECK(estimated <= measured * 12 / 10);
+}
+#endif
+
+TEST_CASE("the cache keeps within its byte bound, and a dropped key gives its bytes back") {
+  constexpr size_t kBound = 1 << 20;
+  StateCache cache(1000000, kBound);
+  for (int i = 0; i < 10000; ++i) cache.KeyByHash(HashOf(i), [i] { return std::optional<KeyState>(TypicalKey(i)); });
+  CHECK(cache.KeyBytes() <= kBound);
+  CHECK(cache.KeyCount() > 100);
+  CHECK(cache.KeyCount() < 10000);
+  // The latest fill is cached; invalidating it gives its bytes back.
+  size_t bytes = cache.KeyBytes();
+  int loads = 0;
+  cache.KeyByHash(HashOf(9999), [&] {
+    ++loads;
+    return std::optional<KeyState>(TypicalKey(9999));
+  });
+  CHECK(loads == 0);
+  Event e;
+  e.org_id = "org_payments_eu";
+  e.key_id = TypicalKey(9999).id;
+  cache.Invalidate(e);
+  CHECK(cache.KeyBytes() == bytes - projections::KeyFootprint(TypicalKey(9999)));
+}

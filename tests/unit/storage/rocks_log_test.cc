@@ -242,3 +242,27 @@ TEST_CASE("ReadReplacing replaces what the buffer held, reusing its events", "[s
   CHECK(buffer[0].seq == 4);
   CHECK(buffer[1].seq == 5);
 }
+
+TEST_CASE("an append whose deadline passed before it entered a commit group is refused and never written",
+          "[storage]") {
+  Fixture f;
+  f.Open();
+  auto now = std::chrono::steady_clock::now();
+  {
+    ScopedAppendDeadline past(now - std::chrono::milliseconds(1));
+    auto late = f.log->AppendAndWait({OrgEvent("acme", 1)}, true);
+    CHECK(late.status.code() == Code::kUnavailable);
+    CHECK(late.events.empty());
+  }
+  CHECK(f.log->HeadSeq() == 0);
+  CHECK(f.log->Stats().expired_appends == 1);
+  {
+    ScopedAppendDeadline future(now + std::chrono::hours(1));
+    CHECK(f.log->AppendAndWait({OrgEvent("acme", 1)}, true).status.ok());
+  }
+  // The scope is gone: no deadline, as for background workers.
+  CHECK(CurrentAppendDeadline() == kNoAppendDeadline);
+  CHECK(f.log->AppendAndWait({OrgEvent("acme", 2)}, true).status.ok());
+  CHECK(f.log->HeadSeq() == 2);
+  CHECK(f.log->Stats().expired_appends == 1);
+}

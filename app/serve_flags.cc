@@ -1,0 +1,49 @@
+// Flags of `serve` declared next to the settings they fill (app/serve.h).
+#include <cstdlib>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/serve.h"
+
+namespace kl::app {
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  long n = std::strtol(v, &end, 10);
+  return end && *end == '\0' && n >= 0 && n <= 86400000 ? static_cast<int>(n) : fallback;
+}
+
+size_t EnvSize(const char* name, size_t fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  return end && *end == '\0' && n >= (1u << 20) ? static_cast<size_t>(n) : fallback;
+}
+
+void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config) {
+  serve_cmd
+      ->add_option("--request-deadline-ms", config.request_deadline_ms,
+                   "refuse (503, not applied) a change still waiting to be committed this long after its request "
+                   "was read; 0: none")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600000))
+      ->envname("KEYLEDGER_REQUEST_DEADLINE_MS");
+  serve_cmd
+      ->add_option("--slow-commit-ms", config.slow_commit_ms,
+                   "log a warning when a commit waits this long for the database")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000))
+      ->envname("KEYLEDGER_SLOW_COMMIT_MS");
+  serve_cmd
+      ->add_option("--key-cache-bytes", config.key_cache_bytes,
+                   "bound of the key-state cache in bytes (about 2 KB per cached key)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40))
+      ->envname("KEYLEDGER_KEY_CACHE_BYTES");
+}
+
+}  // namespace kl::app
