@@ -65,7 +65,7 @@ class PgLog final : public EventLog {
 
   // Drains the queue (every queued append is committed or refused, and answered), then stops
   // the threads.
-  void Stop();
+  void Stop() override;
 
  private:
   struct Pending {
