@@ -251,8 +251,8 @@ void PgLog::WriteGroup(Group& group) {
     // COMMIT may have reached the server and been applied: the appenders wait until a new
     // connection finds out (ResolveInDoubt), whatever the writer does meanwhile.
     spdlog::warn("the connection to PostgreSQL broke during a commit ({}); looking up its outcome", write.error);
-    size_t first = 0;
-    while (!outcome[first].ok()) ++first;
+    size_t first = 0;  // the first append that wrote an event (one did: the head moved)
+    while (!outcome[first].ok() || group[first].events.empty()) ++first;
     const uint64_t first_seq = group[first].events.front().seq;
     const Hash32 first_hash = group[first].events.front().hash;
     in_doubt_ = InDoubt{std::move(group), std::move(outcome), first_seq, first_hash, last};
