@@ -34,3 +34,18 @@ TEST_CASE("connecting to nothing fails with kUnavailable by the deadline", "[pg]
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == Code::kUnavailable);
 }
+
+TEST_CASE("a multi-host string connects to the host that takes writes", "[pg]") {
+  // A read-only server stands in for a standby: target_session_attrs=read-write (the default
+  // PgConnection adds) passes it over, as it passes over a host that is down.
+  test::PgServer standby;
+  standby.Sql("postgres", "ALTER SYSTEM SET default_transaction_read_only = on");
+  standby.ReloadUntil("default_transaction_read_only", "on");
+  int down = test::FreeLoopbackPort();
+  int primary = test::SharedPg().port();
+  auto conn = test::RawConnection("host=127.0.0.1,127.0.0.1,127.0.0.1 port=" + std::to_string(down) + "," +
+                                  std::to_string(standby.port()) + "," + std::to_string(primary) +
+                                  " user=postgres dbname=postgres");
+  PgRun port = test::MustRun(*conn, {PgQuery{"SHOW port"}});
+  CHECK(port.results[0].Value(0, 0) == std::to_string(primary));
+}
