@@ -78,3 +78,21 @@ TEST_CASE("cluster: a node restarted on an empty data directory catches up from 
   Server fresh({"--log", log});
   CHECK(Validate(*fresh.Admin(), value)["code"] == "VALID");
 }
+
+TEST_CASE("cluster: a data directory that holds an embedded log is refused", "[e2e][cluster]") {
+  kl::test::PgServer pg;
+  const std::string dir = MakeTempDir("embedded");
+  {
+    Server embedded({}, dir);
+    CreateOrg(*embedded.Admin(), "acme");
+    REQUIRE(embedded.Stop() == 0);
+  }
+  try {
+    Server node({"--log", pg.uri(pg.CreateDatabase())}, dir);
+    FAIL("a node started on a data directory with an embedded log");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find("holds an embedded log") != std::string::npos);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
