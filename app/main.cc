@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   auto* serve_cmd = cli.add_subcommand("serve", "run the HTTP service");
   EnvDefault(serve_cmd->add_option("--data-dir", serve.data_dir, "data directory")->capture_default_str(),
              "KEYLEDGER_DATA_DIR");
+  EnvDefault(serve_cmd->add_option("--log", serve.log_uri,
+                                    "the log of record: the embedded one (default), or a PostgreSQL URI "
+                                    "(postgresql://...) shared by the nodes of a cluster"),
+             "KEYLEDGER_LOG");
   EnvDefault(serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str(),
              "KEYLEDGER_LISTEN");
   EnvDefault(serve_cmd->add_option("--threads", serve.threads, "HTTP threads (default: cores)")

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/admin_token.h"
+#include "app/cluster_log.h"
 #include "app/signing_key.h"
 #include "app/workers.h"
 #include "exports/exporter.h"
@@ -88,7 +89,7 @@ int RunServe(const ServeConfig& config) {
       config.key_cache_size, [&reads](const Hash32& h) { return reads.LoadKeyByHash(h); },
       [&reads](const std::string& id) { return reads.LoadOrg(id); });
   projections::Projector projector(db->get(), &usage, &cache, &index);
-  auto log = storage::RocksLog::Open(db->get(), &projector);
+  auto log = OpenServeLog(config, db->get(), &projector);  // embedded, or the cluster's (--log)
   if (!log.ok()) {
     spdlog::critical("refusing to start: {}", log.status().message());
     return 1;
@@ -103,6 +104,7 @@ int RunServe(const ServeConfig& config) {
     return 1;
   }
   if (*caught_up > 0) spdlog::info("projections folded {} events the checkpoint had not seen", *caught_up);
+  StartFollowing(**log);
 
   http::Services services;
   services.index = &index;

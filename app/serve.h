@@ -14,6 +14,7 @@ size_t EnvSize(const char* name, size_t fallback);
 
 struct ServeConfig {
   std::string data_dir = "./keyledger-data";
+  std::string log_uri;  // empty: the embedded log; a PostgreSQL URI: a cluster node (docs/cluster.md)
   std::string listen = "127.0.0.1:8080";
   int threads = 0;  // 0: one per core
   int usage_flush_ms = 1000;  // 0: usage recording off (benchmarks only)

@@ -1,6 +1,6 @@
 // The narrow interface every node's state is folded from: append with expected versions,
-// read a range, wait for new events. The embedded RocksDB log implements it today; a
-// replicated log (e.g. NATS JetStream) can stand in later behind the same calls.
+// read a range, wait for new events. The embedded RocksDB log (RocksLog) implements it, and the
+// shared log of a cluster in PostgreSQL (PgLog, docs/cluster.md).
 #pragma once
 #include <array>
 #include <chrono>
@@ -74,6 +74,8 @@ class EventLog {
   // Never blocks the caller.
   virtual void NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
                            std::function<void(uint64_t head)> ready) = 0;
+  // Answers every append already queued, then stops the log's threads (a log without any: nothing).
+  virtual void Stop() {}
 };
 
 }  // namespace kl::storage

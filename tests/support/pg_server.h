@@ -1,0 +1,143 @@
+// A PostgreSQL 15 server of its own for a test: initdb into a temporary directory, started with
+// pg_ctl on a free loopback port (and a unix socket in that directory), stopped and removed at
+// the end. PostgreSQL refuses to run as root, so under root every server command runs as the
+// `postgres` user the Debian package creates (runuser), in a directory handed to that user.
+// scripts/setup.d/postgresql.sh installs the server.
+#pragma once
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+namespace kl::test {
+
+inline constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+
+// A port nothing listens on right now (bound once and released).
+inline int FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    throw std::runtime_error("no free port");
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class PgServer {
+ public:
+  PgServer() : port_(FreeLoopbackPort()) {
+    if (!std::filesystem::exists(std::string(kPgBin) + "/initdb"))
+      throw std::runtime_error(std::string("PostgreSQL 15 is not installed (no ") + kPgBin +
+                               "/initdb): run scripts/setup.d/postgresql.sh");
+    std::string tmpl = (std::filesystem::temp_directory_path() / "keyledger-pg-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    if (::geteuid() == 0) {
+      passwd* pw = ::getpwnam("postgres");
+      if (!pw) throw std::runtime_error("running as root needs the postgres user (the postgresql-15 package)");
+      if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown of the temp dir failed");
+    }
+    Must(AsServerUser(std::string(kPgBin) + "/initdb --no-sync -A trust -U postgres -E UTF8 --locale=C -D " + data() +
+                      " > " + dir_ + "/initdb.log 2>&1"),
+         "initdb");
+    Start();
+  }
+  ~PgServer() {
+    (void)std::system(AsServerUser(PgCtl() + " stop -m immediate > /dev/null 2>&1").c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  PgServer(const PgServer&) = delete;
+  PgServer& operator=(const PgServer&) = delete;
+
+  int port() const { return port_; }
+  // A libpq connection string for `db` over TCP on loopback.
+  std::string conninfo(const std::string& db = "postgres") const {
+    return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + db;
+  }
+  std::string uri(const std::string& db = "postgres") const {
+    return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + db;
+  }
+
+  void Start() {
+    // fsync off: the tests kill processes, never the machine, and the box is shared.
+    Must(AsServerUser(PgCtl() + " start -w -t 60 -l " + dir_ + "/server.log -o \"-p " + std::to_string(port_) + " -k " +
+                      dir_ + " -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB\"" +
+                      " > /dev/null 2>&1"),
+         "pg_ctl start (see " + dir_ + "/server.log)");
+  }
+  // Stops the server as a crash would (every backend killed, no checkpoint).
+  void Crash() { Must(AsServerUser(PgCtl() + " stop -m immediate > /dev/null 2>&1"), "pg_ctl stop"); }
+
+  // A new, empty database; its name is returned.
+  std::string CreateDatabase() {
+    static std::atomic<int> n{0};
+    std::string name = "kl_test_" + std::to_string(++n);
+    Sql("postgres", "CREATE DATABASE " + name);
+    return name;
+  }
+  // The first column of the first row of a query, as psql prints it ("" on an error).
+  std::string Query(const std::string& db, const std::string& sql) {
+    std::string cmd = std::string(kPgBin) + "/psql -X -A -t -c \"" + sql + "\" \"" + conninfo(db) + "\" 2>/dev/null";
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[256];
+      while (::fgets(buf, sizeof buf, p)) out += buf;
+      ::pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
+  // Reloads the configuration and waits until new sessions see `setting` = `value` (existing
+  // sessions were signalled before that).
+  void ReloadUntil(const std::string& setting, const std::string& value) {
+    Sql("postgres", "SELECT pg_reload_conf()");
+    for (int i = 0; i < 1000 && Query("postgres", "SHOW " + setting) != value; ++i) ::usleep(10000);
+    if (Query("postgres", "SHOW " + setting) != value) throw std::runtime_error("the reload did not take effect");
+  }
+  // Runs SQL with psql (ON_ERROR_STOP): throws when it fails.
+  void Sql(const std::string& db, const std::string& sql) {
+    std::string file = dir_ + "/query.sql";
+    std::ofstream(file) << sql << ";\n";
+    Must(std::string(kPgBin) + "/psql -X -q -v ON_ERROR_STOP=1 \"" + conninfo(db) + "\" -f " + file + " > " + dir_ +
+             "/psql.log 2>&1",
+         "psql (see " + dir_ + "/psql.log)");
+  }
+
+ private:
+  std::string data() const { return dir_ + "/data"; }
+  std::string PgCtl() const { return std::string(kPgBin) + "/pg_ctl -D " + data(); }
+  static std::string AsServerUser(const std::string& cmd) {
+    if (::geteuid() != 0) return cmd;
+    std::string quoted;
+    for (char c : cmd) {
+      if (c == '\'')
+        quoted += "'\\''";
+      else
+        quoted += c;
+    }
+    return "runuser -u postgres -- sh -c '" + quoted + "'";
+  }
+  static void Must(const std::string& cmd, const std::string& what) {
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error(what + " failed");
+  }
+
+  int port_;
+  std::string dir_;
+};
+
+}  // namespace kl::test
