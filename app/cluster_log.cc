@@ -24,6 +24,7 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
   if (config.log_uri.empty()) {
     auto log = storage::RocksLog::Open(db, projector);
     if (!log.ok()) return log.status();
+    (*log)->SetSlowCommitThreshold(std::chrono::milliseconds(config.slow_commit_ms));
     return std::unique_ptr<storage::EventLog>(std::move(*log));
   }
   if (HoldsEmbeddedLog(db))

@@ -97,7 +97,6 @@ int RunServe(const ServeConfig& config) {
   // CatchUp, not Rebuild, even for empty projections: it folds in bounded batches, where a rebuild
   // holds every key's state in memory (3.3 GB for a 1M-key log, measured). `keyledger replay` is
   // the fast path when that memory is there.
-  (*log)->SetSlowCommitThreshold(std::chrono::milliseconds(config.slow_commit_ms));
   auto caught_up = projector.CatchUp(**log);
   if (!caught_up.ok()) {
     spdlog::critical("refusing to start: projections cannot fold the log: {}", caught_up.status().message());

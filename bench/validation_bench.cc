@@ -108,7 +108,7 @@ void BM_StateCache_Validate(benchmark::State& state) {
 }
 BENCHMARK(BM_StateCache_Validate)->MinTime(2.0);
 
-// The validation index, code only (lock-free): the figure.
+// The validation index, code only (lock-free): the figure bench/run reports against its target.
 void BM_Index_Decide(benchmark::State& state) {
   Index& index = TheIndex();
   const std::vector<std::string> required = {"read"};

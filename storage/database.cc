@@ -136,7 +136,10 @@ Status Database::Close() {
   return FromRocks(s, "close");
 }
 
-Database::~Database() { Close(); }
+Database::~Database() {
+  // A destructor cannot report: a caller that cares closes first and reads the Status.
+  if (Status s = Close(); !s.ok()) spdlog::warn("closing the database failed: {}", s.message());
+}
 
 double Database::WriteStallSeconds() const {
   return static_cast<double>(statistics_->getTickerCount(rocksdb::STALL_MICROS)) / 1e6;

@@ -71,7 +71,7 @@ bool OracleAccepts(std::string_view v) {
 
 void CheckParse(std::string_view v) {
   auto parts = kl::ParseSecret(v);
-  if (parts.has_value() != OracleAccepts(v)) Fail(parts ? "accepted, the SPEC says malformed" : "refused a valid secret", v);
+  if (parts.has_value() != OracleAccepts(v)) Fail(parts ? "accepted, docs/spec.md (Secrets) says malformed" : "refused a valid secret", v);
   if (parts) {
     if (parts->prefix != v.substr(0, parts->prefix.size()) || (parts->environment != "live" && parts->environment != "test"))
       Fail("wrong parts", v);
@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string built = BuildSecret(data, size);
   auto parts = kl::ParseSecret(built);
-  if (!parts) Fail("a secret built to the SPEC does not parse", built);
+  if (!parts) Fail("a secret built as docs/spec.md (Secrets) describes does not parse", built);
   if (built.compare(0, parts->prefix.size() + 1, std::string(parts->prefix) + "_") != 0) Fail("prefix lost", built);
   CheckOneCharacterChanges(built, data, size);
 
