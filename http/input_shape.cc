@@ -44,9 +44,11 @@ void CheckObject(const json& object, const BodyShape& shape, const std::string& 
   std::vector<std::string_view> known;
   known.reserve(shape.members.size());
   for (const auto& m : shape.members) known.push_back(m.name);
-  for (const auto& [name, value] : object.items()) {
+  for (const auto& item : object.items()) {
+    const std::string& name = item.key();
+    const json& value = item.value();
     auto it = std::find_if(shape.members.begin(), shape.members.end(),
-                           [&](const BodyShape::Member& m) { return m.name == name; });
+                           [&name](const BodyShape::Member& m) { return m.name == name; });
     if (out.size() >= kMaxReported) return;
     if (it == shape.members.end()) {
       out[path + Printable(name)] = UnknownMessage(name, known);
