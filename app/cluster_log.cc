@@ -3,12 +3,19 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "storage/rocks_log.h"
 
 namespace kl::app {
 
 namespace {
 constexpr size_t kFoldBatch = 1024;
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // A data directory that holds an embedded log must not silently turn into a cluster node's
 // copy of another log: its projections fold that log, not this one.
@@ -38,16 +45,38 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
     return Status(Code::kPreconditionFailed,
                   "the projections have folded further than the log's head: this data directory followed another log");
   spdlog::info("cluster node on the PostgreSQL log (head seq {})", (*pg)->HeadSeq());
-  return std::unique_ptr<storage::EventLog>(new ClusterNodeLog(std::move(*pg), db, projector));
+  if (config.signing_key_file.empty())
+    spdlog::warn("no --signing-key: this node signs heads and exports with its own key in the data directory, "
+                 "which other nodes do not share (docs/cluster.md)");
+  // A quarter of the max staleness (at most a second): a node that reaches the log never nears it.
+  auto confirm_every = std::clamp(std::chrono::milliseconds(config.max_staleness_ms / 4),
+                                  std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+  return std::unique_ptr<storage::EventLog>(new ClusterNodeLog(std::move(*pg), db, projector, confirm_every));
 }
 
 void StartFollowing(storage::EventLog& log) {
   if (auto* node = dynamic_cast<ClusterNodeLog*>(&log)) node->StartFollowing();
 }
 
+std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, const ServeConfig& config) {
+  auto* node = dynamic_cast<ClusterNodeLog*>(&log);
+  if (!node) return nullptr;
+  return std::make_unique<http::ViewFreshness>([node] { return node->ViewAge(); },
+                                               std::chrono::milliseconds(config.max_staleness_ms));
+}
+
 ClusterNodeLog::ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db,
-                               projections::Projector* projector)
-    : log_(std::move(log)), db_(db), projector_(projector) {}
+                               projections::Projector* projector, std::chrono::milliseconds confirm_every)
+    : log_(std::move(log)),
+      db_(db),
+      projector_(projector),
+      confirm_every_(confirm_every),
+      confirmed_at_ns_(SteadyNowNs()) {}
+
+std::chrono::milliseconds ClusterNodeLog::ViewAge() const {
+  int64_t age_ns = SteadyNowNs() - confirmed_at_ns_.load(std::memory_order_relaxed);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(std::max<int64_t>(0, age_ns)));
+}
 
 ClusterNodeLog::~ClusterNodeLog() { Stop(); }
 
@@ -56,6 +85,8 @@ void ClusterNodeLog::StartFollowing() {
   if (following_ || stopping_) return;
   following_ = true;
   folded_ = projector_->Checkpoint();
+  // Start-up's catch-up has just read the log to its end.
+  confirmed_at_ns_.store(SteadyNowNs(), std::memory_order_relaxed);
   follower_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "kl-log-follow");  // for top and perf
     FollowLoop();
@@ -94,8 +125,15 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
     from = folded_;
   }
   batch.clear();
+  // Sent at `asked`, a read that returns less than asked for saw everything committed by then
+  // (commit order is seq order, docs/cluster.md): once folded, the view is as of `asked`.
+  const int64_t asked = SteadyNowNs();
   if (Status s = log_->Read(from, kFoldBatch, &batch); !s.ok()) return s;
-  if (batch.empty()) return size_t{0};
+  const bool reached_end = batch.size() < kFoldBatch;
+  if (batch.empty()) {
+    confirmed_at_ns_.store(asked, std::memory_order_relaxed);
+    return size_t{0};
+  }
   // As the embedded log's writer folds a group: every projection write and the checkpoint in one
   // batch, then the in-memory caches told.
   rocksdb::WriteBatchWithIndex writes(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
@@ -116,6 +154,7 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
     for (auto it = parked_.begin(); it != end; ++it) due.push_back(std::move(it->second));
     parked_.erase(parked_.begin(), end);
   }
+  if (reached_end) confirmed_at_ns_.store(asked, std::memory_order_relaxed);
   answers_.Post(std::move(due));
   return batch.size();
 }
@@ -129,22 +168,24 @@ void ClusterNodeLog::FollowLoop() {
       if (stopping_) break;
     }
     Result<size_t> folded = FoldNext(batch);
-    if (folded.ok() && *folded > 0) {
+    if (folded.ok() && !last_error.empty()) {
+      spdlog::info("this node reaches the cluster log again");
       last_error.clear();
-      continue;
     }
+    if (folded.ok() && *folded > 0) continue;
     if (!folded.ok() && folded.status().message() != last_error) {
       last_error = folded.status().message();
       spdlog::error("this node cannot fold the cluster log: {}", last_error);
     }
-    // Wait for the head to pass what is folded (its notification, the poll, or a second).
+    // Wait for the head to pass what is folded (its notification, the poll, or confirm_every_:
+    // the next read confirms the view is still current).
     uint64_t at;
     {
       std::lock_guard lock(mu_);
       at = folded_;
       wake_ = false;
     }
-    auto wait = folded.ok() ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(250);
+    auto wait = folded.ok() ? confirm_every_ : std::min(confirm_every_, std::chrono::milliseconds(250));
     log_->NotifyAfter(at, std::chrono::steady_clock::now() + wait, [this](uint64_t) {
       {
         std::lock_guard lock(mu_);

@@ -7,7 +7,12 @@
 // append is answered only once this node's projections hold it (a node shows its own writes by
 // the time it answers them); a conflict only once they hold what the append conflicted with, so
 // the command runner's retry decides on fresh state.
+//
+// The node knows how old its view is (docs/cluster.md, "Staleness"): the time since the follower
+// last sent a read of the log that came back with the log's end, once what it returned is folded.
 #pragma once
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -15,6 +20,7 @@
 #include <thread>
 
 #include "app/serve.h"
+#include "http/view_freshness.h"
 #include "projections/projector.h"
 #include "storage/completions.h"
 #include "storage/database.h"
@@ -27,14 +33,22 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
                                                         projections::Projector* projector);
 // A cluster node starts folding new events here; the embedded log folds in its writer (nothing to do).
 void StartFollowing(storage::EventLog& log);
+// A cluster node's view freshness for the routes (max: --max-staleness-ms); null for the embedded
+// log, whose projections are folded with every commit.
+std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, const ServeConfig& config);
 
 class ClusterNodeLog final : public storage::EventLog {
  public:
-  ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db, projections::Projector* projector);
+  // While nothing new arrives, the follower still reads the log every `confirm_every`, so the
+  // view's age stays below it on a node that can reach the log.
+  ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db, projections::Projector* projector,
+                 std::chrono::milliseconds confirm_every);
   ~ClusterNodeLog() override;
 
   // Starts the follower from the projections' checkpoint.
   void StartFollowing();
+  // The time since the projections were last confirmed to hold the log's head.
+  std::chrono::milliseconds ViewAge() const;
 
   void Append(std::vector<Event> events, bool durable, storage::AppendCallback done) override;
   Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override {
@@ -64,6 +78,9 @@ class ClusterNodeLog final : public storage::EventLog {
   std::unique_ptr<storage::PgLog> log_;
   storage::Database* db_;
   projections::Projector* projector_;
+  const std::chrono::milliseconds confirm_every_;
+  // When the last read that reached the log's end was sent (steady clock, ns since its epoch).
+  std::atomic<int64_t> confirmed_at_ns_;
 
   std::mutex mu_;
   std::condition_variable cv_;

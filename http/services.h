@@ -8,6 +8,7 @@
 #include "http/blocking_work.h"
 #include "http/in_flight.h"
 #include "http/metrics.h"
+#include "http/view_freshness.h"
 
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
@@ -37,6 +38,9 @@ struct Services {
   const WebhookSecrets* webhook_secrets = nullptr;  // null: webhooks cannot be created (503)
   bool webhook_allow_insecure = false;
   bool ready = false;
+  // A cluster node's: how old its view of the shared log is. Null on an embedded node, whose
+  // projections are folded as part of every commit (always fresh).
+  const ViewFreshness* freshness = nullptr;
 };
 
 }  // namespace kl::http
