@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "storage/rocks_log.h"
 
@@ -65,6 +66,13 @@ std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, c
                                                std::chrono::milliseconds(config.max_staleness_ms));
 }
 
+http::LogBarrier MakeLogBarrier(storage::EventLog& log) {
+  auto* node = dynamic_cast<ClusterNodeLog*>(&log);
+  if (!node) return {};
+  // As long as a round trip of the log's writer may take (storage::PgLogOptions::op_timeout).
+  return [node](std::function<void(Status)> then) { node->AfterLogHead(std::chrono::seconds(5), std::move(then)); };
+}
+
 ClusterNodeLog::ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db,
                                projections::Projector* projector, std::chrono::milliseconds confirm_every)
     : log_(std::move(log)),
@@ -91,6 +99,49 @@ void ClusterNodeLog::StartFollowing() {
     pthread_setname_np(pthread_self(), "kl-log-follow");  // for top and perf
     FollowLoop();
   });
+}
+
+void ClusterNodeLog::AfterLogHead(std::chrono::milliseconds timeout, std::function<void(Status)> then) {
+  uint64_t id = 0;
+  bool parked = false;
+  {
+    std::lock_guard lock(mu_);
+    if (following_ && !stopping_) {
+      id = next_barrier_++;
+      barriers_.emplace(id, Barrier{SteadyNowNs(), std::move(then)});
+      wake_ = true;  // a read now, not at the next confirmation
+      parked = true;
+    }
+  }
+  if (!parked) return then(Status(Code::kUnavailable, "this node is not following the log; retry later"));
+  cv_.notify_all();
+  // The head waiters' timer, used as a timer only: no head passes the largest seq.
+  log_->NotifyAfter(std::numeric_limits<uint64_t>::max(), std::chrono::steady_clock::now() + timeout,
+                    [this, id](uint64_t) {
+                      std::function<void(Status)> late;
+                      {
+                        std::lock_guard lock(mu_);
+                        auto it = barriers_.find(id);
+                        if (it == barriers_.end()) return;
+                        late = std::move(it->second.then);
+                        barriers_.erase(it);
+                      }
+                      answers_.Post({[late = std::move(late)] {
+                        late(Status(Code::kUnavailable, "the log could not be read in time; retry later"));
+                      }});
+                    });
+}
+
+void ClusterNodeLog::ConfirmedCaughtUp(int64_t asked_ns, std::vector<storage::Completions::Task>& due) {
+  confirmed_at_ns_.store(asked_ns, std::memory_order_relaxed);
+  for (auto it = barriers_.begin(); it != barriers_.end();) {
+    if (it->second.asked_ns > asked_ns) {
+      ++it;
+      continue;
+    }
+    due.push_back([then = std::move(it->second.then)] { then(Status::Ok()); });
+    it = barriers_.erase(it);
+  }
 }
 
 void ClusterNodeLog::Append(std::vector<Event> events, bool durable, storage::AppendCallback done) {
@@ -131,7 +182,12 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
   if (Status s = log_->Read(from, kFoldBatch, &batch); !s.ok()) return s;
   const bool reached_end = batch.size() < kFoldBatch;
   if (batch.empty()) {
-    confirmed_at_ns_.store(asked, std::memory_order_relaxed);
+    std::vector<storage::Completions::Task> due;
+    {
+      std::lock_guard lock(mu_);
+      ConfirmedCaughtUp(asked, due);
+    }
+    if (!due.empty()) answers_.Post(std::move(due));
     return size_t{0};
   }
   // As the embedded log's writer folds a group: every projection write and the checkpoint in one
@@ -153,8 +209,8 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
     auto end = parked_.upper_bound(folded_);
     for (auto it = parked_.begin(); it != end; ++it) due.push_back(std::move(it->second));
     parked_.erase(parked_.begin(), end);
+    if (reached_end) ConfirmedCaughtUp(asked, due);
   }
-  if (reached_end) confirmed_at_ns_.store(asked, std::memory_order_relaxed);
   answers_.Post(std::move(due));
   return batch.size();
 }
@@ -182,6 +238,7 @@ void ClusterNodeLog::FollowLoop() {
     uint64_t at;
     {
       std::lock_guard lock(mu_);
+      if (folded.ok() && !barriers_.empty()) continue;  // asked for after that read: read again
       at = folded_;
       wake_ = false;
     }
@@ -216,6 +273,9 @@ void ClusterNodeLog::Stop() {
     std::lock_guard lock(mu_);
     for (auto& [seq, answer] : parked_) rest.push_back(std::move(answer));
     parked_.clear();
+    for (auto& [id, barrier] : barriers_)
+      rest.push_back([then = std::move(barrier.then)] { then(Status(Code::kUnavailable, "the node is stopping")); });
+    barriers_.clear();
   }
   answers_.Post(std::move(rest));  // committed, though not folded here: answered anyway
   answers_.Stop();

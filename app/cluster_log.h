@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "app/serve.h"
+#include "http/log_barrier.h"
 #include "http/view_freshness.h"
 #include "projections/projector.h"
 #include "storage/completions.h"
@@ -36,6 +37,8 @@ void StartFollowing(storage::EventLog& log);
 // A cluster node's view freshness for the routes (max: --max-staleness-ms); null for the embedded
 // log, whose projections are folded with every commit.
 std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, const ServeConfig& config);
+// A cluster node's barrier for the routes (http/log_barrier.h); empty for the embedded log.
+http::LogBarrier MakeLogBarrier(storage::EventLog& log);
 
 class ClusterNodeLog final : public storage::EventLog {
  public:
@@ -49,6 +52,9 @@ class ClusterNodeLog final : public storage::EventLog {
   void StartFollowing();
   // The time since the projections were last confirmed to hold the log's head.
   std::chrono::milliseconds ViewAge() const;
+  // Runs `then` (on the answers thread) once a follower read sent after this call reached the
+  // log's end and was folded; with kUnavailable if none did within `timeout`.
+  void AfterLogHead(std::chrono::milliseconds timeout, std::function<void(Status)> then);
 
   void Append(std::vector<Event> events, bool durable, storage::AppendCallback done) override;
   Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override {
@@ -72,6 +78,8 @@ class ClusterNodeLog final : public storage::EventLog {
   void FollowLoop();
   // Folds the next events after the checkpoint; returns how many.
   Result<size_t> FoldNext(std::vector<Event>& batch);
+  // Under mu_: the view is as of `asked_ns`; barriers asked by then go into `due`.
+  void ConfirmedCaughtUp(int64_t asked_ns, std::vector<storage::Completions::Task>& due);
   // Runs `answer` once the projections hold `seq` (at once if they do).
   void WhenFolded(uint64_t seq, std::function<void()> answer);
 
@@ -89,6 +97,13 @@ class ClusterNodeLog final : public storage::EventLog {
   bool stopping_ = false;
   bool following_ = false;
   std::multimap<uint64_t, std::function<void()>> parked_;
+  // AfterLogHead's callers by id: when each asked (steady ns) and what to run.
+  struct Barrier {
+    int64_t asked_ns;
+    std::function<void(Status)> then;
+  };
+  std::map<uint64_t, Barrier> barriers_;
+  uint64_t next_barrier_ = 0;
   storage::Completions answers_;
   std::thread follower_;
 };

@@ -111,6 +111,7 @@ int RunServe(const ServeConfig& config) {
   services.log = log->get();
   services.reads = &reads;
   services.freshness = freshness.get();
+  services.log_barrier = MakeLogBarrier(**log);  // empty on the embedded log
   if (config.usage_flush_ms > 0) services.usage = &usage;
   UsageFlusher flusher(**log, reads, usage, std::chrono::milliseconds(std::max(1, config.usage_flush_ms)));
   ExpirySweeper sweeper(**log, reads, std::chrono::milliseconds(250));

@@ -7,6 +7,7 @@
 #include "exports/exporter.h"
 #include "http/blocking_work.h"
 #include "http/in_flight.h"
+#include "http/log_barrier.h"
 #include "http/metrics.h"
 #include "http/view_freshness.h"
 
@@ -41,6 +42,9 @@ struct Services {
   // A cluster node's: how old its view of the shared log is. Null on an embedded node, whose
   // projections are folded as part of every commit (always fresh).
   const ViewFreshness* freshness = nullptr;
+  // A cluster node's: waits until its projections hold the log's head (an idempotent create
+  // looks up its key on this node only after that). Empty on an embedded node.
+  LogBarrier log_barrier;
 };
 
 }  // namespace kl::http
