@@ -57,6 +57,7 @@ TEST_CASE("cluster: nodes given one --signing-key sign heads and exports that ve
   CHECK_FALSE(fs::exists(b.DataDir() + "/signing.pem"));
 
   CreateOrg(*on_a, "acme");
+  REQUIRE(WaitFor([&] { return on_b->Get("/v1/orgs/acme").status == 200; }));
   CreateKey(*on_b, "acme");
   REQUIRE(WaitFor([&] { return on_a->Get("/v1/ledger/head").Json()["seq"] == on_b->Get("/v1/ledger/head").Json()["seq"]; }));
   auto head_a = on_a->Get("/v1/ledger/head").Json();
