@@ -3,12 +3,20 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "storage/rocks_log.h"
 
 namespace kl::app {
 
 namespace {
 constexpr size_t kFoldBatch = 1024;
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // A data directory that holds an embedded log must not silently turn into a cluster node's
 // copy of another log: its projections fold that log, not this one.
@@ -38,16 +46,45 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
     return Status(Code::kPreconditionFailed,
                   "the projections have folded further than the log's head: this data directory followed another log");
   spdlog::info("cluster node on the PostgreSQL log (head seq {})", (*pg)->HeadSeq());
-  return std::unique_ptr<storage::EventLog>(new ClusterNodeLog(std::move(*pg), db, projector));
+  if (config.signing_key_file.empty())
+    spdlog::warn("no --signing-key: this node signs heads and exports with its own key in the data directory, "
+                 "which other nodes do not share (docs/cluster.md)");
+  // A quarter of the max staleness (at most a second): a node that reaches the log never nears it.
+  auto confirm_every = std::clamp(std::chrono::milliseconds(config.max_staleness_ms / 4),
+                                  std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+  return std::unique_ptr<storage::EventLog>(new ClusterNodeLog(std::move(*pg), db, projector, confirm_every));
 }
 
 void StartFollowing(storage::EventLog& log) {
   if (auto* node = dynamic_cast<ClusterNodeLog*>(&log)) node->StartFollowing();
 }
 
+std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, const ServeConfig& config) {
+  auto* node = dynamic_cast<ClusterNodeLog*>(&log);
+  if (!node) return nullptr;
+  return std::make_unique<http::ViewFreshness>([node] { return node->ViewAge(); },
+                                               std::chrono::milliseconds(config.max_staleness_ms));
+}
+
+http::LogBarrier MakeLogBarrier(storage::EventLog& log) {
+  auto* node = dynamic_cast<ClusterNodeLog*>(&log);
+  if (!node) return {};
+  // As long as a round trip of the log's writer may take (storage::PgLogOptions::op_timeout).
+  return [node](std::function<void(Status)> then) { node->AfterLogHead(std::chrono::seconds(5), std::move(then)); };
+}
+
 ClusterNodeLog::ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db,
-                               projections::Projector* projector)
-    : log_(std::move(log)), db_(db), projector_(projector) {}
+                               projections::Projector* projector, std::chrono::milliseconds confirm_every)
+    : log_(std::move(log)),
+      db_(db),
+      projector_(projector),
+      confirm_every_(confirm_every),
+      confirmed_at_ns_(SteadyNowNs()) {}
+
+std::chrono::milliseconds ClusterNodeLog::ViewAge() const {
+  int64_t age_ns = SteadyNowNs() - confirmed_at_ns_.load(std::memory_order_relaxed);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(std::max<int64_t>(0, age_ns)));
+}
 
 ClusterNodeLog::~ClusterNodeLog() { Stop(); }
 
@@ -56,10 +93,55 @@ void ClusterNodeLog::StartFollowing() {
   if (following_ || stopping_) return;
   following_ = true;
   folded_ = projector_->Checkpoint();
+  // Start-up's catch-up has just read the log to its end.
+  confirmed_at_ns_.store(SteadyNowNs(), std::memory_order_relaxed);
   follower_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "kl-log-follow");  // for top and perf
     FollowLoop();
   });
+}
+
+void ClusterNodeLog::AfterLogHead(std::chrono::milliseconds timeout, std::function<void(Status)> then) {
+  uint64_t id = 0;
+  bool parked = false;
+  {
+    std::lock_guard lock(mu_);
+    if (following_ && !stopping_) {
+      id = next_barrier_++;
+      barriers_.emplace(id, Barrier{SteadyNowNs(), std::move(then)});
+      wake_ = true;  // a read now, not at the next confirmation
+      parked = true;
+    }
+  }
+  if (!parked) return then(Status(Code::kUnavailable, "this node is not following the log; retry later"));
+  cv_.notify_all();
+  // The head waiters' timer, used as a timer only: no head passes the largest seq.
+  log_->NotifyAfter(std::numeric_limits<uint64_t>::max(), std::chrono::steady_clock::now() + timeout,
+                    [this, id](uint64_t) {
+                      std::function<void(Status)> late;
+                      {
+                        std::lock_guard lock(mu_);
+                        auto it = barriers_.find(id);
+                        if (it == barriers_.end()) return;
+                        late = std::move(it->second.then);
+                        barriers_.erase(it);
+                      }
+                      answers_.Post({[late = std::move(late)] {
+                        late(Status(Code::kUnavailable, "the log could not be read in time; retry later"));
+                      }});
+                    });
+}
+
+void ClusterNodeLog::ConfirmedCaughtUp(int64_t asked_ns, std::vector<storage::Completions::Task>& due) {
+  confirmed_at_ns_.store(asked_ns, std::memory_order_relaxed);
+  for (auto it = barriers_.begin(); it != barriers_.end();) {
+    if (it->second.asked_ns > asked_ns) {
+      ++it;
+      continue;
+    }
+    due.push_back([then = std::move(it->second.then)] { then(Status::Ok()); });
+    it = barriers_.erase(it);
+  }
 }
 
 void ClusterNodeLog::Append(std::vector<Event> events, bool durable, storage::AppendCallback done) {
@@ -94,8 +176,20 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
     from = folded_;
   }
   batch.clear();
+  // Sent at `asked`, a read that returns less than asked for saw everything committed by then
+  // (commit order is seq order, docs/cluster.md): once folded, the view is as of `asked`.
+  const int64_t asked = SteadyNowNs();
   if (Status s = log_->Read(from, kFoldBatch, &batch); !s.ok()) return s;
-  if (batch.empty()) return size_t{0};
+  const bool reached_end = batch.size() < kFoldBatch;
+  if (batch.empty()) {
+    std::vector<storage::Completions::Task> due;
+    {
+      std::lock_guard lock(mu_);
+      ConfirmedCaughtUp(asked, due);
+    }
+    if (!due.empty()) answers_.Post(std::move(due));
+    return size_t{0};
+  }
   // As the embedded log's writer folds a group: every projection write and the checkpoint in one
   // batch, then the in-memory caches told.
   rocksdb::WriteBatchWithIndex writes(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
@@ -115,6 +209,7 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
     auto end = parked_.upper_bound(folded_);
     for (auto it = parked_.begin(); it != end; ++it) due.push_back(std::move(it->second));
     parked_.erase(parked_.begin(), end);
+    if (reached_end) ConfirmedCaughtUp(asked, due);
   }
   answers_.Post(std::move(due));
   return batch.size();
@@ -129,22 +224,25 @@ void ClusterNodeLog::FollowLoop() {
       if (stopping_) break;
     }
     Result<size_t> folded = FoldNext(batch);
-    if (folded.ok() && *folded > 0) {
+    if (folded.ok() && !last_error.empty()) {
+      spdlog::info("this node reaches the cluster log again");
       last_error.clear();
-      continue;
     }
+    if (folded.ok() && *folded > 0) continue;
     if (!folded.ok() && folded.status().message() != last_error) {
       last_error = folded.status().message();
       spdlog::error("this node cannot fold the cluster log: {}", last_error);
     }
-    // Wait for the head to pass what is folded (its notification, the poll, or a second).
+    // Wait for the head to pass what is folded (its notification, the poll, or confirm_every_:
+    // the next read confirms the view is still current).
     uint64_t at;
     {
       std::lock_guard lock(mu_);
+      if (folded.ok() && !barriers_.empty()) continue;  // asked for after that read: read again
       at = folded_;
       wake_ = false;
     }
-    auto wait = folded.ok() ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(250);
+    auto wait = folded.ok() ? confirm_every_ : std::min(confirm_every_, std::chrono::milliseconds(250));
     log_->NotifyAfter(at, std::chrono::steady_clock::now() + wait, [this](uint64_t) {
       {
         std::lock_guard lock(mu_);
@@ -175,6 +273,9 @@ void ClusterNodeLog::Stop() {
     std::lock_guard lock(mu_);
     for (auto& [seq, answer] : parked_) rest.push_back(std::move(answer));
     parked_.clear();
+    for (auto& [id, barrier] : barriers_)
+      rest.push_back([then = std::move(barrier.then)] { then(Status(Code::kUnavailable, "the node is stopping")); });
+    barriers_.clear();
   }
   answers_.Post(std::move(rest));  // committed, though not folded here: answered anyway
   answers_.Stop();

@@ -7,7 +7,12 @@
 // append is answered only once this node's projections hold it (a node shows its own writes by
 // the time it answers them); a conflict only once they hold what the append conflicted with, so
 // the command runner's retry decides on fresh state.
+//
+// The node knows how old its view is (docs/cluster.md, "Staleness"): the time since the follower
+// last sent a read of the log that came back with the log's end, once what it returned is folded.
 #pragma once
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -15,6 +20,8 @@
 #include <thread>
 
 #include "app/serve.h"
+#include "http/log_barrier.h"
+#include "http/view_freshness.h"
 #include "projections/projector.h"
 #include "storage/completions.h"
 #include "storage/database.h"
@@ -27,14 +34,27 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
                                                         projections::Projector* projector);
 // A cluster node starts folding new events here; the embedded log folds in its writer (nothing to do).
 void StartFollowing(storage::EventLog& log);
+// A cluster node's view freshness for the routes (max: --max-staleness-ms); null for the embedded
+// log, whose projections are folded with every commit.
+std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, const ServeConfig& config);
+// A cluster node's barrier for the routes (http/log_barrier.h); empty for the embedded log.
+http::LogBarrier MakeLogBarrier(storage::EventLog& log);
 
 class ClusterNodeLog final : public storage::EventLog {
  public:
-  ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db, projections::Projector* projector);
+  // While nothing new arrives, the follower still reads the log every `confirm_every`, so the
+  // view's age stays below it on a node that can reach the log.
+  ClusterNodeLog(std::unique_ptr<storage::PgLog> log, storage::Database* db, projections::Projector* projector,
+                 std::chrono::milliseconds confirm_every);
   ~ClusterNodeLog() override;
 
   // Starts the follower from the projections' checkpoint.
   void StartFollowing();
+  // The time since the projections were last confirmed to hold the log's head.
+  std::chrono::milliseconds ViewAge() const;
+  // Runs `then` (on the answers thread) once a follower read sent after this call reached the
+  // log's end and was folded; with kUnavailable if none did within `timeout`.
+  void AfterLogHead(std::chrono::milliseconds timeout, std::function<void(Status)> then);
 
   void Append(std::vector<Event> events, bool durable, storage::AppendCallback done) override;
   Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override {
@@ -58,12 +78,17 @@ class ClusterNodeLog final : public storage::EventLog {
   void FollowLoop();
   // Folds the next events after the checkpoint; returns how many.
   Result<size_t> FoldNext(std::vector<Event>& batch);
+  // Under mu_: the view is as of `asked_ns`; barriers asked by then go into `due`.
+  void ConfirmedCaughtUp(int64_t asked_ns, std::vector<storage::Completions::Task>& due);
   // Runs `answer` once the projections hold `seq` (at once if they do).
   void WhenFolded(uint64_t seq, std::function<void()> answer);
 
   std::unique_ptr<storage::PgLog> log_;
   storage::Database* db_;
   projections::Projector* projector_;
+  const std::chrono::milliseconds confirm_every_;
+  // When the last read that reached the log's end was sent (steady clock, ns since its epoch).
+  std::atomic<int64_t> confirmed_at_ns_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -72,6 +97,13 @@ class ClusterNodeLog final : public storage::EventLog {
   bool stopping_ = false;
   bool following_ = false;
   std::multimap<uint64_t, std::function<void()>> parked_;
+  // AfterLogHead's callers by id: when each asked (steady ns) and what to run.
+  struct Barrier {
+    int64_t asked_ns;
+    std::function<void(Status)> then;
+  };
+  std::map<uint64_t, Barrier> barriers_;
+  uint64_t next_barrier_ = 0;
   storage::Completions answers_;
   std::thread follower_;
 };

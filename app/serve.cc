@@ -62,7 +62,7 @@ int RunServe(const ServeConfig& config) {
   }
   if (!token_file.empty()) spdlog::info("admin token is in {}", token_file);
 
-  auto signer = LoadOrCreateSigningKey(config.data_dir);
+  auto signer = LoadOrCreateSigningKey(config.data_dir, config.signing_key_file);
   if (!signer.ok()) {
     spdlog::critical("{}", signer.status().message());
     return 1;
@@ -104,11 +104,14 @@ int RunServe(const ServeConfig& config) {
   }
   if (*caught_up > 0) spdlog::info("projections folded {} events the checkpoint had not seen", *caught_up);
   StartFollowing(**log);
+  auto freshness = MakeViewFreshness(**log, config);  // null on the embedded log
 
   http::Services services;
   services.index = &index;
   services.log = log->get();
   services.reads = &reads;
+  services.freshness = freshness.get();
+  services.log_barrier = MakeLogBarrier(**log);  // empty on the embedded log
   if (config.usage_flush_ms > 0) services.usage = &usage;
   UsageFlusher flusher(**log, reads, usage, std::chrono::milliseconds(std::max(1, config.usage_flush_ms)));
   ExpirySweeper sweeper(**log, reads, std::chrono::milliseconds(250));

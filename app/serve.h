@@ -37,10 +37,18 @@ struct ServeConfig {
   bool webhook_allow_insecure = false;  // http:// and private addresses for webhooks
   int webhook_retry_base_ms = 1000;
   int64_t webhook_disable_after_ms = 24LL * 3600 * 1000;  // keys kept in memory for validation and authentication
+  // A cluster node answers validations from its projections while its view of the log is at most
+  // this old, 503 past it (docs/cluster.md, "Staleness"). Set by --max-staleness-ms.
+  int max_staleness_ms = EnvInt("KEYLEDGER_MAX_STALENESS_MS", 10000);
+  // The ledger's signing key (PEM, Ed25519), provisioned to every node of a cluster; empty: the
+  // one in <data-dir>/signing.pem, made on first start. Set by --signing-key.
+  std::string signing_key_file;
 };
 
 // Declares --request-deadline-ms, --slow-commit-ms and --key-cache-bytes on the serve command.
 void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config);
+// Declares --max-staleness-ms and --signing-key on the serve command (docs/cluster.md).
+void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config);
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeConfig& config);

@@ -46,4 +46,20 @@ void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config) {
       ->envname("KEYLEDGER_KEY_CACHE_BYTES");
 }
 
+void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config) {
+  serve_cmd
+      ->add_option("--max-staleness-ms", config.max_staleness_ms,
+                   "a cluster node answers validations 503 once its view of the log is older than this "
+                   "(it could not reach the log)")
+      ->capture_default_str()
+      ->check(CLI::Range(500, 86400000))
+      ->envname("KEYLEDGER_MAX_STALENESS_MS");
+  serve_cmd
+      ->add_option("--signing-key", config.signing_key_file,
+                   "the ledger's signing key (Ed25519 private key, PEM), the same file on every node of a cluster; "
+                   "default: <data-dir>/signing.pem, made on first start")
+      ->check(CLI::ExistingFile)
+      ->envname("KEYLEDGER_SIGNING_KEY");
+}
+
 }  // namespace kl::app

@@ -8,16 +8,24 @@
 
 namespace kl::app {
 
-Result<std::shared_ptr<Signer>> LoadOrCreateSigningKey(const std::string& data_dir) {
-  std::string path = data_dir + "/signing.pem";
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto signer = Signer::FromPrivatePem(ss.str());
-    if (!signer.ok()) return Status(Code::kInternal, path + ": " + signer.status().message());
-    return signer;
+namespace {
+Result<std::shared_ptr<Signer>> ReadKey(const std::string& path, std::ifstream& in) {
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto signer = Signer::FromPrivatePem(ss.str());
+  if (!signer.ok()) return Status(Code::kInternal, path + ": " + signer.status().message());
+  return signer;
+}
+}  // namespace
+
+Result<std::shared_ptr<Signer>> LoadOrCreateSigningKey(const std::string& data_dir, const std::string& key_file) {
+  if (!key_file.empty()) {
+    std::ifstream in(key_file);
+    if (!in) return Status(Code::kInternal, "cannot read the signing key " + key_file);
+    return ReadKey(key_file, in);
   }
+  std::string path = data_dir + "/signing.pem";
+  if (std::ifstream in(path); in) return ReadKey(path, in);
   auto signer = Signer::Generate();
   if (!signer.ok()) return signer;
   std::string pem = (*signer)->PrivatePem();

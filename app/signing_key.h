@@ -1,4 +1,6 @@
-// The Ed25519 signing key in <data-dir>/signing.pem (0600), generated on first start.
+// The ledger's Ed25519 signing key: by default <data-dir>/signing.pem (0600), generated on first
+// start; with `serve --signing-key FILE`, that file, provisioned by the operator (the same on
+// every node of a cluster, docs/cluster.md) and never written by keyledger.
 #pragma once
 #include <memory>
 #include <string>
@@ -7,6 +9,8 @@
 
 namespace kl::app {
 
-Result<std::shared_ptr<Signer>> LoadOrCreateSigningKey(const std::string& data_dir);
+// `key_file` empty: <data_dir>/signing.pem, made when missing. Otherwise that file, which must
+// hold an Ed25519 private key in PEM.
+Result<std::shared_ptr<Signer>> LoadOrCreateSigningKey(const std::string& data_dir, const std::string& key_file = "");
 
 }  // namespace kl::app

@@ -54,4 +54,14 @@ KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckReq
   return out;
 }
 
+Status ViewFreshEnough(const Services& s) {
+  if (!s.freshness) return Status::Ok();
+  auto age = s.freshness->Age();
+  if (age <= s.freshness->Max()) return Status::Ok();
+  return Status(Code::kUnavailable, "this node has not reached the log for " + std::to_string(age.count() / 1000) +
+                                        " s, past its max staleness of " +
+                                        std::to_string(s.freshness->Max().count()) +
+                                        " ms: it cannot tell whether a key was revoked; retry later or on another node");
+}
+
 }  // namespace kl::http

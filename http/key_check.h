@@ -35,4 +35,9 @@ struct KeyCheckOutcome {
 // caller sees only its own organization's keys (others read as NOT_FOUND).
 KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckRequest& in);
 
+// kUnavailable (503) when this cluster node's view of the shared log is older than its max
+// staleness (docs/cluster.md, "Staleness"): it may be missing a revocation, so it must not answer
+// validations. Ok on a fresh node and on an embedded one.
+Status ViewFreshEnough(const Services& s);
+
 }  // namespace kl::http

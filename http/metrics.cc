@@ -39,7 +39,8 @@ static std::string Num(double v) {
   return buf;
 }
 
-std::string Metrics::Render(const storage::LogStats& log, uint64_t head_seq) const {
+std::string Metrics::Render(const storage::LogStats& log, uint64_t head_seq,
+                            std::optional<double> view_age_seconds) const {
   std::ostringstream out;
   out << "# HELP keyledger_http_requests_total HTTP requests by route and status.\n"
          "# TYPE keyledger_http_requests_total counter\n";
@@ -110,6 +111,13 @@ std::string Metrics::Render(const storage::LogStats& log, uint64_t head_seq) con
          "# TYPE keyledger_expired_appends_total counter\n"
          "keyledger_expired_appends_total "
       << log.expired_appends << "\n";
+  if (view_age_seconds) {
+    out << "# HELP keyledger_cluster_view_age_seconds Time since this node last confirmed its projections held "
+           "the shared log's head (docs/cluster.md, Staleness).\n"
+           "# TYPE keyledger_cluster_view_age_seconds gauge\n"
+           "keyledger_cluster_view_age_seconds "
+        << Num(*view_age_seconds) << "\n";
+  }
   return out.str();
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,8 +22,10 @@ class Metrics {
 
   void ObserveRequest(const std::string& route, int status, double seconds);
   void ObserveValidation(ValidationCode code);
-  // The Prometheus text exposition, with the log's counters.
-  std::string Render(const storage::LogStats& log, uint64_t head_seq) const;
+  // The Prometheus text exposition, with the log's counters; a cluster node also gives the age
+  // of its view of the shared log (http/view_freshness.h).
+  std::string Render(const storage::LogStats& log, uint64_t head_seq,
+                     std::optional<double> view_age_seconds = std::nullopt) const;
 
  private:
   static constexpr std::array<int, 15> kStatuses = {200, 201, 400, 401, 402, 403, 404, 405,

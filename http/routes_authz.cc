@@ -5,6 +5,7 @@
 //   401  no key, or a malformed, unknown, revoked, expired or disabled one (WWW-Authenticate: Bearer)
 //   403  INSUFFICIENT_PERMISSIONS, IP_NOT_ALLOWED, TENANT_INACTIVE
 //   429  RATE_LIMITED, USAGE_EXCEEDED (Retry-After when waiting helps)
+//   503  STALE: a cluster node whose view of the log is older than its max staleness (Retry-After)
 // The gateway's own credential (X-Keyledger-Token, set in the proxy's configuration) missing or
 // unknown is 401 GATEWAY_UNAUTHENTICATED, and without apikeys:validate 403 GATEWAY_FORBIDDEN: a
 // proxy refuses every request then, failing closed. A query the route does not know is 400.
@@ -150,6 +151,11 @@ void Authz(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respon
                               : Result<Principal>(Status(Code::kUnauthenticated, "one X-Keyledger-Token is required"));
   if (!gateway.ok()) return respond(Unauthenticated("GATEWAY_UNAUTHENTICATED"));
   if (!Authorize(*gateway, "", "apikeys:validate").ok()) return respond(Answer(403, "GATEWAY_FORBIDDEN"));
+  if (!ViewFreshEnough(s).ok()) {  // a cluster node cut off from the log too long (docs/cluster.md)
+    Reply r = Answer(503, "STALE");
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  }
   auto permissions = ReadPermissions(*ctx);
   if (!permissions.ok()) {
     Reply r = Fail(permissions.status(), *ctx);

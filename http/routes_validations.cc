@@ -41,6 +41,7 @@ std::string ClientIp(const RequestContext& ctx, std::optional<std::string> from_
 void RegisterValidationRoutes(Router& router, Services& s) {
   router.Add("POST", "/v1/validations", {kNoQuery, &kValidationBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Fail(a, *ctx));
+    if (Status fresh = ViewFreshEnough(s); !fresh.ok()) return respond(Fail(fresh, *ctx));
     auto body = ReadBody(*ctx);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->value) return respond(Fail(Status::Validation({{"value", "is required"}}), *ctx));

@@ -7,7 +7,9 @@
 #include "exports/exporter.h"
 #include "http/blocking_work.h"
 #include "http/in_flight.h"
+#include "http/log_barrier.h"
 #include "http/metrics.h"
+#include "http/view_freshness.h"
 
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
@@ -37,6 +39,12 @@ struct Services {
   const WebhookSecrets* webhook_secrets = nullptr;  // null: webhooks cannot be created (503)
   bool webhook_allow_insecure = false;
   bool ready = false;
+  // A cluster node's: how old its view of the shared log is. Null on an embedded node, whose
+  // projections are folded as part of every commit (always fresh).
+  const ViewFreshness* freshness = nullptr;
+  // A cluster node's: waits until its projections hold the log's head (an idempotent create
+  // looks up its key on this node only after that). Empty on an embedded node.
+  LogBarrier log_barrier;
 };
 
 }  // namespace kl::http

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kl::test {
 
@@ -57,6 +60,7 @@ class PgServer {
     Start();
   }
   ~PgServer() {
+    if (paused_) Resume();  // a stopped server would not hear pg_ctl stop
     (void)std::system(AsServerUser(PgCtl() + " stop -m immediate > /dev/null 2>&1").c_str());
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -82,6 +86,17 @@ class PgServer {
   }
   // Stops the server as a crash would (every backend killed, no checkpoint).
   void Crash() { Must(AsServerUser(PgCtl() + " stop -m immediate > /dev/null 2>&1"), "pg_ctl stop"); }
+
+  // Freezes the server as a partition would look to its clients: SIGSTOP to the postmaster and
+  // every backend, so connections stay open and nothing answers. Resume undoes it.
+  void Pause() {
+    Signal(SIGSTOP);
+    paused_ = true;
+  }
+  void Resume() {
+    Signal(SIGCONT);
+    paused_ = false;
+  }
 
   // A new, empty database; its name is returned.
   std::string CreateDatabase() {
@@ -136,8 +151,37 @@ class PgServer {
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error(what + " failed");
   }
 
+  // The postmaster (postmaster.pid's first line) and its children, which are the backends.
+  std::vector<pid_t> ServerPids() const {
+    std::ifstream pidfile(data() + "/postmaster.pid");
+    pid_t postmaster = 0;
+    if (!(pidfile >> postmaster) || postmaster <= 0) throw std::runtime_error("no postmaster.pid");
+    std::vector<pid_t> pids{postmaster};
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+      auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      char state = 0;
+      long ppid = 0;
+      if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == postmaster)
+        pids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return pids;
+  }
+  void Signal(int sig) {
+    for (pid_t pid : ServerPids())
+      if (::kill(pid, sig) != 0 && errno != ESRCH)
+        throw std::runtime_error(std::string("kill: ") + std::strerror(errno));
+  }
+
   int port_;
   std::string dir_;
+  bool paused_ = false;
 };
 
 }  // namespace kl::test
