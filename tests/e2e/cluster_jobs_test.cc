@@ -127,6 +127,23 @@ TEST_CASE("cluster: expiry and webhooks run on the lease holder only, and move w
   }
 }
 
+TEST_CASE("cluster: a holder that stops releases the lease, and another node takes it at once", "[e2e][cluster]") {
+  ScopedEnv env;
+  // Expiry would take 20 s; the other node's next attempt comes within 5 s of the release.
+  env.Set("KEYLEDGER_LEASE_TTL_MS", "20000");
+  kl::test::PgServer pg;
+  const std::string db = pg.CreateDatabase();
+  const std::string log = pg.uri(db);
+  Server a(NodeArgs(log));
+  std::string holder;
+  REQUIRE(WaitFor([&] { return !(holder = Holder(pg, db)).empty(); }));
+  REQUIRE(HolderPid(holder) == a.Pid());
+  Server b(NodeArgs(log));
+  REQUIRE(a.Stop() == 0);
+  const pid_t b_pid = b.Pid();
+  CHECK(WaitFor([&] { return HolderPid(Holder(pg, db)) == b_pid; }, std::chrono::seconds(12)));
+}
+
 TEST_CASE("cluster: usage flushed by two nodes merges into the latest last_used_at", "[e2e][cluster]") {
   kl::test::PgServer pg;
   const std::string log = pg.uri(pg.CreateDatabase());
