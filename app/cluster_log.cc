@@ -145,7 +145,16 @@ void ClusterNodeLog::ConfirmedCaughtUp(int64_t asked_ns, std::vector<storage::Co
 }
 
 void ClusterNodeLog::Append(std::vector<Event> events, bool durable, storage::AppendCallback done) {
-  log_->Append(std::move(events), durable, [this, done = std::move(done)](storage::AppendResult r) {
+  log_->Append(std::move(events), durable, AfterFold(std::move(done)));
+}
+
+void ClusterNodeLog::AppendFenced(std::vector<Event> events, bool durable, storage::AppendFence fence,
+                                  storage::AppendCallback done) {
+  log_->AppendFenced(std::move(events), durable, std::move(fence), AfterFold(std::move(done)));
+}
+
+storage::AppendCallback ClusterNodeLog::AfterFold(storage::AppendCallback done) {
+  return [this, done = std::move(done)](storage::AppendResult r) {
     uint64_t until = 0;
     if (r.status.ok() && !r.events.empty()) {
       until = r.events.back().seq;
@@ -155,7 +164,7 @@ void ClusterNodeLog::Append(std::vector<Event> events, bool durable, storage::Ap
       return done(std::move(r));
     }
     WhenFolded(until, [done, r = std::move(r)]() mutable { done(std::move(r)); });
-  });
+  };
 }
 
 void ClusterNodeLog::WhenFolded(uint64_t seq, std::function<void()> answer) {

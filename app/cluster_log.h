@@ -57,6 +57,8 @@ class ClusterNodeLog final : public storage::EventLog {
   void AfterLogHead(std::chrono::milliseconds timeout, std::function<void(Status)> then);
 
   void Append(std::vector<Event> events, bool durable, storage::AppendCallback done) override;
+  void AppendFenced(std::vector<Event> events, bool durable, storage::AppendFence fence,
+                    storage::AppendCallback done) override;
   Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override {
     return log_->Read(after_seq, limit, out);
   }
@@ -75,6 +77,8 @@ class ClusterNodeLog final : public storage::EventLog {
   void Stop() override;
 
  private:
+  // What Append and AppendFenced answer with: after the fold, as described above.
+  storage::AppendCallback AfterFold(storage::AppendCallback done);
   void FollowLoop();
   // Folds the next events after the checkpoint; returns how many.
   Result<size_t> FoldNext(std::vector<Event>& batch);

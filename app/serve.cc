@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/admin_token.h"
+#include "app/background_lease.h"
 #include "app/cluster_log.h"
 #include "app/signing_key.h"
 #include "app/workers.h"
@@ -114,9 +115,10 @@ int RunServe(const ServeConfig& config) {
   services.log_barrier = MakeLogBarrier(**log);  // empty on the embedded log
   if (config.usage_flush_ms > 0) services.usage = &usage;
   UsageFlusher flusher(**log, reads, usage, std::chrono::milliseconds(std::max(1, config.usage_flush_ms)));
-  ExpirySweeper sweeper(**log, reads, std::chrono::milliseconds(250));
+  // Cluster-wide jobs run on the lease holder only, and append fenced (docs/cluster.md).
+  auto lease = BackgroundLease::ForServe(config);
+  ExpirySweeper sweeper(lease->Log(**log), reads, std::chrono::milliseconds(250));
   if (config.usage_flush_ms > 0) flusher.Start();
-  sweeper.Start();
   services.admin_token_hash_hex = *admin_hash;
   services.signer = *signer;
   exports::Exporter exporter(**log, *signer, config.data_dir + "/exports");
@@ -130,7 +132,7 @@ int RunServe(const ServeConfig& config) {
   // Webhook secrets derive from the signing key (see domain/webhook_secret.h): none is stored.
   WebhookSecrets webhook_secrets((*signer)->DeriveSecret(kWebhookMasterLabel));
   projections::WebhookReads webhook_reads(db->get());
-  webhooks::DeliveryStore deliveries(db->get());
+  webhooks::DeliveryStore deliveries(db->get(), lease->SharedCursors());  // shared by a cluster's nodes
   services.webhooks = &webhook_reads;
   services.deliveries = &deliveries;
   services.webhook_secrets = &webhook_secrets;
@@ -140,8 +142,14 @@ int RunServe(const ServeConfig& config) {
   dispatch_options.retry_base = std::chrono::milliseconds(config.webhook_retry_base_ms);
   dispatch_options.disable_after = std::chrono::milliseconds(config.webhook_disable_after_ms);
   dispatch_options.allow_insecure = config.webhook_allow_insecure;
-  webhooks::Dispatcher dispatcher(**log, reads, webhook_reads, deliveries, webhook_secrets, dispatch_options);
-  dispatcher.Start();
+  webhooks::Dispatcher dispatcher(lease->Log(**log), reads, webhook_reads, deliveries, webhook_secrets,
+                                  dispatch_options);
+  lease->Start({{[&] { sweeper.Start(); }, [&] { sweeper.Stop(); }},
+                {[&] { dispatcher.Start(); }, [&] { dispatcher.Stop(); }}});
+  struct StopLease {  // before the jobs it starts are destroyed, on every exit path
+    BackgroundLease& l;
+    ~StopLease() { l.Stop(); }
+  } stop_lease{*lease};
 
   int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http::ServerOptions server_options;
@@ -170,8 +178,7 @@ int RunServe(const ServeConfig& config) {
   server.Shutdown();    // stop accepting; in-flight requests end with it
   blocking.Stop();      // queued exports finish (they append to the log, stopped below)
   flusher.Stop();       // a clean shutdown loses no usage
-  sweeper.Stop();
-  dispatcher.Stop();    // transfers in flight are cancelled; their events stay pending
+  lease->Stop();        // the sweeper; the dispatcher's transfers in flight are cancelled (their events stay pending)
   (*log)->Stop();       // every queued append is written and answered
   if (Status s = (*db)->Close(); !s.ok()) {
     spdlog::error("closing RocksDB: {}", s.message());

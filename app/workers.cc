@@ -152,6 +152,11 @@ ExpirySweeper::ExpirySweeper(storage::EventLog& log, const projections::ReadMode
 ExpirySweeper::~ExpirySweeper() { Stop(); }
 
 void ExpirySweeper::Start() {
+  {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) return;
+    stopping_ = false;  // started again after a Stop (a cluster node that regained the lease)
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "kl-sweeper");  // for top and perf
     Loop();

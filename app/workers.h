@@ -1,5 +1,7 @@
 // Background workers of `serve`: the usage flusher and the expiry sweeper. Both append through
-// the same log as requests do, as actor "system".
+// the same log as requests do, as actor "system". On a cluster node the flusher runs on every
+// node (each flushes the usage it saw; folds merge them), the sweeper only on the node holding
+// the lease for background work, through its fenced log (app/background_lease.h).
 #pragma once
 #include <condition_variable>
 #include <mutex>
@@ -42,6 +44,8 @@ class ExpirySweeper {
  public:
   ExpirySweeper(storage::EventLog& log, const projections::ReadModel& reads, std::chrono::milliseconds period);
   ~ExpirySweeper();
+  // May be called again after Stop(): a cluster node runs the sweeper only while it holds the
+  // lease for background work (app/background_lease.h).
   void Start();
   void Stop();
   size_t SweepOnce();

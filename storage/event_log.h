@@ -45,6 +45,14 @@ struct LogStats {
 
 using AppendCallback = std::function<void(AppendResult)>;
 
+// A fencing token an append may carry: the append commits only while `token` is still the
+// current token of lease `lease` (docs/cluster.md, "Background work"). The log knows nothing of
+// what the lease is for; it only compares tokens, in the append's own transaction.
+struct AppendFence {
+  std::string lease;
+  uint64_t token = 0;
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -53,6 +61,13 @@ class EventLog {
   // event of a stream in the batch must be that stream's current version + 1. `durable` events
   // are fsync'd before `done` runs; `done` runs on the log's writer thread and must be quick.
   virtual void Append(std::vector<Event> events, bool durable, AppendCallback done) = 0;
+  // Append, refused with kPreconditionFailed (nothing written) unless `fence` is still current
+  // when the events commit. A log that no other process appends to (the embedded RocksLog) has
+  // no leases and appends as Append does.
+  virtual void AppendFenced(std::vector<Event> events, bool durable, AppendFence fence, AppendCallback done) {
+    (void)fence;
+    Append(std::move(events), durable, std::move(done));
+  }
   // Blocking convenience over Append, for CLIs, tests and background workers (not handlers).
   AppendResult AppendAndWait(std::vector<Event> events, bool durable);
 

@@ -48,6 +48,7 @@ struct PgLog::Snapshot {
   LogHead head;
   std::unordered_map<std::string, uint64_t> versions;  // every stream of the group
   std::unordered_map<std::string, Hash32> org_heads;   // the group's orgs that have events
+  std::unordered_map<std::string, uint64_t> lease_tokens;  // the leases the group's fences name
 };
 
 PgLog::PgLog(PgLogOptions options)
@@ -105,20 +106,27 @@ void PgLog::Stop() {
   waiters_.Stop();
 }
 
-void PgLog::Append(std::vector<Event> events, bool durable, AppendCallback done) {
+void PgLog::Append(std::vector<Event> events, bool, AppendCallback done) {
+  Enqueue(Pending{std::move(events), {}, std::move(done), std::nullopt});
+}
+
+void PgLog::AppendFenced(std::vector<Event> events, bool, AppendFence fence, AppendCallback done) {
+  Enqueue(Pending{std::move(events), {}, std::move(done), std::move(fence)});
+}
+
+void PgLog::Enqueue(Pending p) {
   // Rendered here, on the appender's thread: the writer only fills in seq and recorded_at.
-  std::vector<events::CanonicalTemplate> canonical;
-  canonical.reserve(events.size());
-  for (const Event& e : events) canonical.push_back(events::MakeCanonicalTemplate(e));
+  p.canonical.reserve(p.events.size());
+  for (const Event& e : p.events) p.canonical.push_back(events::MakeCanonicalTemplate(e));
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back(Pending{std::move(events), std::move(canonical), std::move(done)});
+      queue_.push_back(std::move(p));
       queue_cv_.notify_one();
       return;
     }
   }
-  done(AppendResult{Status(Code::kUnavailable, "the log is shutting down"), {}});
+  p.done(AppendResult{Status(Code::kUnavailable, "the log is shutting down"), {}});
 }
 
 void PgLog::WriterLoop() {
@@ -196,24 +204,31 @@ void PgLog::FailAll(Group& group, const Status& status) {
 void PgLog::WriteGroup(Group& group) {
   if (!EnsureWriter()) return FailAll(group, Unavailable("PostgreSQL cannot be reached"));
   const auto deadline = After(options_.op_timeout);
-  std::vector<std::string> streams, orgs;
+  std::vector<std::string> streams, orgs, leases;
   {
-    std::unordered_set<std::string> seen_streams, seen_orgs;
-    for (const Pending& p : group)
+    std::unordered_set<std::string> seen_streams, seen_orgs, seen_leases;
+    for (const Pending& p : group) {
       for (const Event& e : p.events) {
         if (std::string s = e.Stream(); seen_streams.insert(s).second) streams.push_back(std::move(s));
         if (seen_orgs.insert(e.org_id).second) orgs.push_back(e.org_id);
       }
+      if (p.fence && seen_leases.insert(p.fence->lease).second) leases.push_back(p.fence->lease);
+    }
   }
   // Phase 1: take the head lock, then read, under it, what the seal and the checks depend on.
-  PgRun read = writer_conn_->Run(
-      {PgQuery{"BEGIN"}, PgQuery{std::string(kReadHeadSql) + " FOR UPDATE"},
-       PgQuery{"SELECT s, (SELECT max(stream_version) FROM keyledger_events WHERE stream = s) "
-               "FROM unnest($1::text[]) AS s",
-               {PgParam::Text(PgTextArray(streams))}},
-       PgQuery{"SELECT org_id, encode(hash, 'hex') FROM keyledger_org_heads WHERE org_id = ANY($1::text[])",
-               {PgParam::Text(PgTextArray(orgs))}}},
-      deadline);
+  std::vector<PgQuery> reads = {
+      PgQuery{"BEGIN"}, PgQuery{std::string(kReadHeadSql) + " FOR UPDATE"},
+      PgQuery{"SELECT s, (SELECT max(stream_version) FROM keyledger_events WHERE stream = s) "
+              "FROM unnest($1::text[]) AS s",
+              {PgParam::Text(PgTextArray(streams))}},
+      PgQuery{"SELECT org_id, encode(hash, 'hex') FROM keyledger_org_heads WHERE org_id = ANY($1::text[])",
+              {PgParam::Text(PgTextArray(orgs))}}};
+  // Fenced appends: the leases' tokens, share-locked to COMMIT, so a lease taken over meanwhile
+  // (its row updated) waits for this transaction and its new holder appends after it.
+  if (!leases.empty())
+    reads.push_back(PgQuery{"SELECT name, token FROM keyledger_leases WHERE name = ANY($1::text[]) FOR SHARE",
+                            {PgParam::Text(PgTextArray(leases))}});
+  PgRun read = writer_conn_->Run(reads, deadline);
   if (!read.ok()) {
     // Nothing was sent that could commit: the group is known not to be in the log.
     if (!read.lost) (void)writer_conn_->Run("ROLLBACK", deadline);
@@ -235,11 +250,14 @@ void PgLog::WriteGroup(Group& group) {
   for (int r = 0; r < read.results[3].rows(); ++r)
     if (auto h = HashFromHex(read.results[3].Value(r, 1)))
       snap.org_heads[std::string(read.results[3].Value(r, 0))] = *h;
+  if (!leases.empty())
+    for (int r = 0; r < read.results[4].rows(); ++r)
+      snap.lease_tokens[std::string(read.results[4].Value(r, 0))] = static_cast<uint64_t>(read.results[4].Int(r, 1));
 
   std::vector<Status> outcome(group.size());
   LogHead last = snap.head;
   std::vector<PgQuery> writes = SealGroup(group, snap, outcome, &last);
-  if (last.seq == snap.head.seq) {  // every append conflicted
+  if (last.seq == snap.head.seq) {  // every append conflicted or was fenced off
     (void)writer_conn_->Run("ROLLBACK", deadline);
     return Finish(group, outcome, Status::Ok(), nullptr);
   }
@@ -293,6 +311,15 @@ std::vector<PgQuery> PgLog::SealGroup(Group& group, const Snapshot& snap, std::v
   std::vector<PgQuery> writes;                                      // phase 2 continues phase 1's transaction
   for (size_t i = 0; i < group.size(); ++i) {
     Pending& p = group[i];
+    if (p.fence) {
+      auto it = snap.lease_tokens.find(p.fence->lease);
+      if (it == snap.lease_tokens.end() || it->second != p.fence->token) {
+        outcome[i] = Status(Code::kPreconditionFailed, "fencing token " + std::to_string(p.fence->token) +
+                                                           " of lease " + p.fence->lease +
+                                                           " is no longer current: another holder took it over");
+        continue;
+      }
+    }
     // Expectations first, as RocksLog checks them: nothing of a conflicting append is written.
     std::unordered_map<std::string, uint64_t> expect;
     bool conflict = false;

@@ -52,6 +52,10 @@ class PgLog final : public EventLog {
   // `durable` is not looked at: every append is committed as the server's synchronous_commit
   // says (other nodes may fold an event as soon as it is committed, so none may be lost later).
   void Append(std::vector<Event> events, bool durable, AppendCallback done) override;
+  // The fence's token is compared with the lease's row (keyledger_leases, pg_lease.h) in the
+  // group's transaction, under a share lock held to COMMIT: the lease cannot change hands between
+  // the check and the commit.
+  void AppendFenced(std::vector<Event> events, bool durable, AppendFence fence, AppendCallback done) override;
   Status Read(uint64_t after_seq, size_t limit, std::vector<Event>* out) const override;
   Status ReadStream(const std::string& stream, uint64_t after_version, size_t limit,
                     std::vector<Event>* out) const override;
@@ -72,6 +76,7 @@ class PgLog final : public EventLog {
     std::vector<Event> events;
     std::vector<events::CanonicalTemplate> canonical;  // one per event, made by the appender
     AppendCallback done;
+    std::optional<AppendFence> fence;
   };
   using Group = std::deque<Pending>;
   // A group whose COMMIT was sent but whose answer never came: it may or may not be in the log.
@@ -89,6 +94,7 @@ class PgLog final : public EventLog {
 
   explicit PgLog(PgLogOptions options);
   void WriterLoop();
+  void Enqueue(Pending pending);
   void WriteGroup(Group& group);
   // Seals the group's appends against `snap` (conflicts marked in outcome) and returns the
   // phase 2 queries; *last is the head after the group.

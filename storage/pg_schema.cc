@@ -44,6 +44,23 @@ const std::vector<Migration>& Migrations() {
                 seq    bigint NOT NULL,
                 hash   bytea  NOT NULL))",
        }},
+      {2,
+       "leases and shared cursors for cluster-wide background work",
+       {
+           // One row per lease (storage/pg_lease.h): who holds it until when, and its fencing
+           // token, which moves up each time the lease changes hands. Appends that carry a token
+           // (storage::AppendFence) commit only while it is the row's.
+           R"(CREATE TABLE keyledger_leases (
+                name       text        PRIMARY KEY,
+                holder     text        NOT NULL,
+                token      bigint      NOT NULL,
+                expires_at timestamptz NOT NULL))",
+           // Positions in the log that background work resumes from when its lease moves to
+           // another node (storage/pg_cursors.h): a webhook's delivery cursor.
+           R"(CREATE TABLE keyledger_cursors (
+                name     text   PRIMARY KEY,
+                position bigint NOT NULL))",
+       }},
   };
   return all;
 }

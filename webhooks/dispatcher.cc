@@ -46,7 +46,14 @@ Dispatcher::Dispatcher(storage::EventLog& log, const projections::ReadModel& rea
 
 Dispatcher::~Dispatcher() { Stop(); }
 
-void Dispatcher::Start() { supervisor_ = std::thread([this] { Supervise(); }); }
+void Dispatcher::Start() {
+  {
+    std::lock_guard lock(mu_);
+    if (supervisor_.joinable()) return;
+    stopping_ = false;  // started again after a Stop (a cluster node that regained the lease)
+  }
+  supervisor_ = std::thread([this] { Supervise(); });
+}
 
 void Dispatcher::Stop() {
   {
@@ -141,7 +148,7 @@ void Dispatcher::Deliver(const std::shared_ptr<Worker>& worker) {
   const std::string secret = secrets_.SecretFor(w.id);
   DeliveryState fresh;
   fresh.cursor = w.created_seq;
-  DeliveryState st = store_.Load(w.id).value_or(fresh);
+  DeliveryState st = store_.LoadToResume(w.id).value_or(fresh);
   if (st.cursor < w.created_seq) st.cursor = w.created_seq;
   // A worker starts when the webhook becomes active: re-enabling grants a fresh failure window.
   st.failing_since.reset();

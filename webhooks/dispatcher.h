@@ -33,8 +33,8 @@ class Dispatcher {
   Dispatcher(storage::EventLog& log, const projections::ReadModel& reads, const projections::WebhookReads& webhooks,
              DeliveryStore& store, WebhookSecrets secrets, DispatcherOptions options);
   ~Dispatcher();
-  void Start();
-  void Stop();  // aborts transfers in flight and joins every worker
+  void Start();  // may be called again after Stop()
+  void Stop();   // aborts transfers in flight and joins every worker
 
  private:
   struct Worker;

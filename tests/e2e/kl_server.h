@@ -251,6 +251,7 @@ class Server {
     return "";
   }
   const std::string& DataDir() const { return data_dir_; }
+  pid_t Pid() const { return pid_; }  // -1 once stopped or killed
   std::string Log() const { return ReadFile(log_dir_ + "/serve.log"); }
   std::unique_ptr<Client> Admin() const {
     auto c = std::make_unique<Client>(Url(), kAdminToken);

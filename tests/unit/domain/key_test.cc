@@ -81,3 +81,32 @@ TEST_CASE("org updates carry only what changed", "[domain]") {
   UpdateOrgInput bad{std::nullopt, std::string("gone")};
   CHECK(DecideUpdateOrg(Org(), bad, {}, Ctx()).status().fields().count("status") == 1);
 }
+
+TEST_CASE("usage from several nodes merges: counts add up, last_used_at is the latest in any order",
+          "[domain][cluster]") {
+  std::optional<KeyState> key;
+  Event created;
+  created.key_id = "key_1";
+  created.org_id = "acme";
+  created.stream_version = 1;
+  created.data = KeyCreated{};
+  EvolveKey(key, created);
+  REQUIRE(key);
+  auto used = [](uint64_t version, Millis last_at, const std::string& ip) {
+    Event e;
+    e.key_id = "key_1";
+    e.org_id = "acme";
+    e.stream_version = version;
+    e.data = KeyUsed{2, last_at - 10, last_at, ip, "agent", 0};
+    return e;
+  };
+  // Node B's newer use reaches the log before node A's older one (A flushed later).
+  EvolveKey(key, used(2, 5000, "10.0.0.2"));
+  EvolveKey(key, used(3, 4000, "10.0.0.1"));
+  CHECK(key->usage_count == 4);
+  CHECK(key->last_used_at == 5000);
+  CHECK(key->last_used_ip == "10.0.0.2");
+  EvolveKey(key, used(4, 6000, "10.0.0.1"));
+  CHECK(key->last_used_at == 6000);
+  CHECK(key->last_used_ip == "10.0.0.1");
+}
