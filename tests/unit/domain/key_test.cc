@@ -81,3 +81,24 @@ TEST_CASE("org updates carry only what changed", "[domain]") {
   UpdateOrgInput bad{std::nullopt, std::string("gone")};
   CHECK(DecideUpdateOrg(Org(), bad, {}, Ctx()).status().fields().count("status") == 1);
 }
+
+TEST_CASE("a rotation's successor keeps the old expiry only when asked to", "[domain]") {
+  CreateKeyInput in;
+  in.name = "ci";
+  in.ttl_seconds = 3600;
+  auto created = DecideCreateKey(Org(), "acme", in, {}, Ctx());
+  REQUIRE(created.ok());
+  std::optional<KeyState> key;
+  for (const Event& e : created->events) EvolveKey(key, e);
+  REQUIRE(key->expires_at);
+
+  auto successor_expiry = [&](bool keep) {
+    auto rotated = DecideRotateKey(*key, Org(), 60, {}, Ctx(), keep);
+    REQUIRE(rotated.ok());
+    std::optional<KeyState> successor;
+    EvolveKey(successor, rotated->events.front());
+    return successor->expires_at;
+  };
+  CHECK_FALSE(successor_expiry(false));  // /v1's rotate: docs/spec.md, Rotation
+  CHECK(successor_expiry(true) == key->expires_at);
+}
