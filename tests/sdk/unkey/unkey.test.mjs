@@ -181,6 +181,14 @@ try {
     assert.ok(types.includes('KeyUpdated') && types.includes('KeyDisabled') && types.includes('KeyEnabled'), types.join());
     const successorHistory = await history(admin, apiId, r.data.keyId);
     assert.deepEqual(successorHistory, ['KeyCreated']);
+    // /v1's rotate offers the same with keep_expiry, and keeps its default of no expiry.
+    const v1Key = `/v1/orgs/${apiId}/api-keys/${r.data.keyId}`;
+    const kept = await admin.post(`${v1Key}/rotate`, { keep_expiry: true });
+    assert.equal(kept.status, 201, kept.text);
+    assert.equal(Date.parse(kept.json.api_key.expires_at), old.expires);
+    const plain = await admin.post(`/v1/orgs/${apiId}/api-keys/${kept.json.api_key.id}/rotate`, {});
+    assert.equal(plain.status, 201, plain.text);
+    assert.equal(plain.json.api_key.expires_at, null);
   });
 
   await step('apis.listKeys pages with a cursor until it is empty', async () => {
@@ -191,8 +199,12 @@ try {
       pages++;
       for (const k of page.result.data) ids.push(k.keyId);
     }
-    assert.equal(ids.length, 7);
-    assert.equal(new Set(ids).size, 7);
+    // Every key /v1 lists but the revoked ones, once each.
+    const v1 = await admin.get(`/v1/orgs/${apiId}/api-keys?status=all&limit=100`);
+    const expected = v1.json.data.filter((k) => k.status !== 'revoked').map((k) => k.id);
+    assert.ok(expected.length >= 7, `expected: ${expected.length}`);
+    assert.deepEqual([...ids].sort(), [...expected].sort());
+    assert.equal(new Set(ids).size, ids.length);
     assert.ok(pages >= 3, `pages: ${pages}`);
   });
 
