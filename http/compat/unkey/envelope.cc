@@ -77,7 +77,11 @@ std::string UnkeyLocation(const std::string& field) {
 
 Reply ErrorReply(const Status& status, const std::string& request_id) {
   ErrorKind kind = KindOf(status.code());
-  json error = {{"title", kind.title}, {"detail", status.message()}, {"status", kind.status}, {"type", kind.type}};
+  // The generic "request validation failed" says less than the first field's own message.
+  std::string detail = status.message();
+  if (status.code() == Code::kValidation && !status.fields().empty() && detail == "request validation failed")
+    detail = UnkeyLocation(status.fields().begin()->first) + " " + status.fields().begin()->second;
+  json error = {{"title", kind.title}, {"detail", detail}, {"status", kind.status}, {"type", kind.type}};
   if (kind.status == 400) {
     json errors = json::array();
     for (const auto& [field, message] : status.fields())

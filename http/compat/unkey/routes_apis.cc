@@ -137,6 +137,7 @@ void RegisterUnsupportedRoutes(Router& router, Services& s) {
   router.Add("POST", "/v2/{route*}", [&s](std::shared_ptr<RequestContext> ctx, Respond respond) {
     auto who = Authenticate(s, *ctx);
     if (!who.ok()) return respond(Refuse(who.status(), *ctx));
+    ctx->principal = std::move(who.value());  // the access log names the caller
     Unsupported(s, ctx, json::object(), respond);
   });
 }

@@ -110,6 +110,25 @@ try {
     assert.equal(or.data$.error.errors[0].location, 'body.permissions');
   });
 
+  await step('keys.verifyKey: RATE_LIMITED and EXPIRED', async () => {
+    const limited = (await root.keys.createKey({
+      apiId, name: 'limited', ratelimits: [{ name: 'r', limit: 1, duration: 60000, autoApply: true }],
+    })).data;
+    assert.equal((await root.keys.verifyKey({ key: limited.key })).data.code, 'VALID');
+    const over = await root.keys.verifyKey({ key: limited.key });
+    assert.equal(over.data.code, 'RATE_LIMITED');
+    assert.equal(over.data.ratelimits[0].exceeded, true);
+    assert.equal(over.data.ratelimits[0].remaining, 0);
+    const brief = (await root.keys.createKey({ apiId, name: 'brief', expires: Date.now() + 1000 })).data;
+    for (const deadline = Date.now() + 10000; ;) {
+      const { code } = (await root.keys.verifyKey({ key: brief.key })).data;
+      if (code === 'EXPIRED') break;
+      assert.equal(code, 'VALID');
+      assert.ok(Date.now() < deadline, 'the key never expired');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
   await step('keys.whoami finds the key by its secret', async () => {
     const { data } = await root.keys.whoami({ key: secret });
     assert.equal(data.keyId, keyId);
@@ -240,7 +259,9 @@ try {
 
   await step('apis.deleteApi decommissions the organization; getApi is then 404', async () => {
     const other = (await root.apis.createApi({ name: 'short-lived' })).data.apiId;
+    const orphan = (await root.keys.createKey({ apiId: other, name: 'orphan' })).data;
     assert.deepEqual((await root.apis.deleteApi({ apiId: other })).data, {});
+    assert.equal((await root.keys.verifyKey({ key: orphan.key })).data.code, 'FORBIDDEN');
     assert.equal((await admin.get(`/v1/orgs/${other}`)).json.status, 'decommissioning');
     const gone = await rejection(root.apis.getApi({ apiId: other }));
     assert.ok(gone instanceof errors.NotFoundErrorResponse, String(gone));

@@ -30,6 +30,7 @@ TEST_CASE("errors use Unkey's shape and statuses, as application/json", "[http][
   CHECK(b.at("meta").at("requestId") == "r");
   CHECK(b.at("error").at("status") == 400);
   CHECK(b.at("error").at("title") == "Bad Request");
+  CHECK(b.at("error").at("detail") == "body.expires must be in the future");
   CHECK(b.at("error").at("errors") ==
         json::array({{{"location", "body.expires"}, {"message", "must be in the future"}},
                      {{"location", "body.roles"}, {"message", "no"}}}));
