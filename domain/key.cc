@@ -341,7 +341,7 @@ Result<std::vector<Event>> DecideUpdateKey(const KeyState& key, const OrgState& 
 }
 
 Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std::optional<int64_t> grace_seconds,
-                                   FieldErrors errors, const CommandContext& ctx) {
+                                   FieldErrors errors, const CommandContext& ctx, bool keep_expiry) {
   if (grace_seconds && (*grace_seconds < 0 || *grace_seconds > kMaxGraceSeconds))
     errors["grace_seconds"] = "must be 0..2592000";
   if (!errors.empty()) return Status::Validation(std::move(errors));
@@ -366,6 +366,7 @@ Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std
   c.ip_allowlist = key.ip_allowlist;
   c.credits = key.credits;
   c.ratelimit = key.ratelimit;
+  if (keep_expiry) c.expires_at = key.expires_at;
 
   CreatedKey out;
   out.key_id = NewId("key", ctx.now);

@@ -131,8 +131,10 @@ Result<std::vector<Event>> DecideUpdateKey(const KeyState& key, const OrgState& 
 inline constexpr int64_t kMaxGraceSeconds = 2592000;
 // KeyCreated for the successor (copying name, permissions, owner, project, metadata,
 // environment, prefix) and KeyRotated on the old key, whose expires_at becomes now + grace.
+// The successor has no expiry unless `keep_expiry` (the rotate body's `keep_expiry`; Unkey's
+// reroll), when it keeps the old key's expires_at (docs/spec.md, Rotation).
 Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std::optional<int64_t> grace_seconds,
-                                   FieldErrors type_errors, const CommandContext& ctx);
+                                   FieldErrors type_errors, const CommandContext& ctx, bool keep_expiry = false);
 
 // When a key's credits refill next (the first UTC day or month boundary after the last refill).
 std::optional<Millis> NextCreditRefill(const KeyState& key);

@@ -96,7 +96,7 @@ const BodyShape kCreateKeyBody{{{"name"}, {"description"}, {"permissions"}, {"pe
 const BodyShape kUpdateKeyBody{{{"name"}, {"description"}, {"permissions"}, {"expires_at"}, {"metadata"},
                                 {"enabled"}, {"reason"}, {"ip_allowlist"}, {"credits", &kCreditsShape},
                                 {"ratelimit", &kRateLimitShape}}};
-const BodyShape kRotateKeyBody{{{"grace_seconds"}}};
+const BodyShape kRotateKeyBody{{{"grace_seconds"}, {"keep_expiry"}}};
 const BodyShape kRevokeKeyBody{{{"reason"}}};
 
 CreateKeyInput ReadCreateKey(const json& body, FieldErrors& errors) {
@@ -143,6 +143,13 @@ std::optional<int64_t> ReadRotateKey(const json& body, FieldErrors& errors) {
   auto grace = f.Integer("grace_seconds");
   errors.insert(f.errors().begin(), f.errors().end());
   return grace;
+}
+
+bool ReadRotateKeepExpiry(const json& body, FieldErrors& errors) {
+  FieldReader f(body);
+  auto keep = f.Bool("keep_expiry");
+  errors.insert(f.errors().begin(), f.errors().end());
+  return keep.value_or(false);
 }
 
 std::optional<std::string> ReadRevokeKey(const json& body, FieldErrors& errors) {

@@ -20,6 +20,7 @@ CreateKeyInput ReadCreateKey(const nlohmann::json& body, FieldErrors& errors);
 // Everything but if_match, which comes from the If-Match header.
 UpdateKeyInput ReadUpdateKey(const nlohmann::json& body, FieldErrors& errors);
 std::optional<int64_t> ReadRotateKey(const nlohmann::json& body, FieldErrors& errors);  // grace_seconds
+bool ReadRotateKeepExpiry(const nlohmann::json& body, FieldErrors& errors);           // keep_expiry, default false
 std::optional<std::string> ReadRevokeKey(const nlohmann::json& body, FieldErrors& errors);  // reason
 
 }  // namespace kl::http

@@ -1,5 +1,6 @@
 // Route registration, one function per resource family.
 #pragma once
+#include "http/compat/unkey/routes.h"
 #include "http/router.h"
 #include "http/services.h"
 #include "domain/key.h"
@@ -40,6 +41,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterLeakRoutes(router, services);
   RegisterWebhookRoutes(router, services);
   RegisterAuthzRoutes(router, services);
+  unkey::RegisterUnkeyRoutes(router, services);  // /v2: the Unkey dialect (docs/compat.md)
 }
 
 }  // namespace kl::http

@@ -189,16 +189,17 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
     FieldErrors type_errors;
     auto grace = ReadRotateKey(*body, type_errors);
+    bool keep_expiry = ReadRotateKeepExpiry(*body, type_errors);
     CommandContext cc{NowMillis(), ActorOf(ctx->principal), ctx->request_id};
     auto secret = std::make_shared<std::string>();
     RunCommand(
         *s.log,
-        [&s, org_id, key_id, grace, type_errors, cc, secret]() -> Result<std::vector<Event>> {
+        [&s, org_id, key_id, grace, keep_expiry, type_errors, cc, secret]() -> Result<std::vector<Event>> {
           auto key = KeyInOrg(s, org_id, key_id);
           if (!key) return Status(Code::kNotFound, "api key not found");
           auto org = s.reads->GetOrg(org_id);
           if (!org) return Status(Code::kNotFound, "organization not found");
-          auto rotated = DecideRotateKey(*key, *org, grace, type_errors, cc);
+          auto rotated = DecideRotateKey(*key, *org, grace, type_errors, cc, keep_expiry);
           if (!rotated.ok()) return rotated.status();
           *secret = std::move(rotated->secret_value);
           return std::move(rotated->events);

@@ -147,7 +147,8 @@ void FuzzUpdateKey(const json& body, const CommandContext& cc) {
 void FuzzOtherCommands(const json& body, const CommandContext& cc) {
   FieldErrors rotate_errors;
   auto grace = http::ReadRotateKey(body, rotate_errors);
-  auto rotated = DecideRotateKey(ExistingKey(), kOrg, grace, rotate_errors, cc);
+  bool keep_expiry = http::ReadRotateKeepExpiry(body, rotate_errors);
+  auto rotated = DecideRotateKey(ExistingKey(), kOrg, grace, rotate_errors, cc, keep_expiry);
   CheckRefusal(rotated.status(), "DecideRotateKey");
   if (rotated.ok()) CheckEventsRoundTrip(rotated->events);
 

@@ -323,7 +323,8 @@ def scenario(c):
     c.counted(lambda: served.json() == c.spec.doc or c.fail(
         "GET /v1/openapi.json", "the served document is not docs/openapi.yaml (stale build?)"))
     c.call("GET", "/v1/ledger/public-key", 200, token=None)
-    skip = set()
+    # The Unkey dialect answers in Unkey's envelope; tests/sdk/unkey drives it through the pinned client.
+    skip = {t for t in c.spec.doc["paths"] if t.startswith("/v2/")}
     console = c.send("GET", "/console", token=None)
     c.counted(lambda: c.check_response("GET", "/console", console, f"GET /console -> {console.status}"))
     # The assets are whatever the page links to under /console/.

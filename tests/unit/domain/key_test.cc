@@ -109,4 +109,24 @@ TEST_CASE("usage from several nodes merges: counts add up, last_used_at is the l
   EvolveKey(key, used(4, 6000, "10.0.0.1"));
   CHECK(key->last_used_at == 6000);
   CHECK(key->last_used_ip == "10.0.0.1");
+
+TEST_CASE("a rotation's successor keeps the old expiry only when asked to", "[domain]") {
+  CreateKeyInput in;
+  in.name = "ci";
+  in.ttl_seconds = 3600;
+  auto created = DecideCreateKey(Org(), "acme", in, {}, Ctx());
+  REQUIRE(created.ok());
+  std::optional<KeyState> key;
+  for (const Event& e : created->events) EvolveKey(key, e);
+  REQUIRE(key->expires_at);
+
+  auto successor_expiry = [&](bool keep) {
+    auto rotated = DecideRotateKey(*key, Org(), 60, {}, Ctx(), keep);
+    REQUIRE(rotated.ok());
+    std::optional<KeyState> successor;
+    EvolveKey(successor, rotated->events.front());
+    return successor->expires_at;
+  };
+  CHECK_FALSE(successor_expiry(false));  // /v1's rotate: docs/spec.md, Rotation
+  CHECK(successor_expiry(true) == key->expires_at);
 }

@@ -89,6 +89,8 @@ TEST_CASE("key requests: PATCH tells absent from null from a value", "[http][str
 TEST_CASE("key requests: rotate, revoke, organizations and validations", "[http][strict]") {
   FieldErrors errors;
   CHECK(ReadRotateKey(json{{"grace_seconds", 30}}, errors) == 30);
+  CHECK(ReadRotateKeepExpiry(json{{"keep_expiry", true}}, errors));
+  CHECK_FALSE(ReadRotateKeepExpiry(json::object(), errors));
   CHECK(ReadRevokeKey(json{{"reason", "gone"}}, errors) == "gone");
   CHECK(errors.empty());
   (void)ReadRevokeKey(json{{"reason", nullptr}}, errors);

@@ -1,0 +1,107 @@
+// keys.verifyKey and keys.whoami. verifyKey is /v1's one validation path (http/key_check.h),
+// always answered 200 with `valid` and Unkey's `code`; whoami reads the key a secret names.
+#include "domain/crypto.h"
+#include "domain/secret.h"
+#include "http/auth.h"
+#include "http/compat/unkey/envelope.h"
+#include "http/compat/unkey/key_requests.h"
+#include "http/compat/unkey/key_view.h"
+#include "http/compat/unkey/route_support.h"
+#include "http/compat/unkey/routes.h"
+#include "http/key_check.h"
+
+namespace kl::http::unkey {
+
+using nlohmann::json;
+
+namespace {
+
+// What the caller may ask of a verification beyond keyledger's: a cost other than 1 and named
+// rate limits are refused rather than ignored (an ignored cost would undercharge).
+void ReadVerifyExtras(const json& body, FieldErrors& errors) {
+  if (auto it = body.find("credits"); it != body.end()) {
+    auto cost = it->is_object() ? it->find("cost") : it->end();
+    if (!it->is_object() || cost == it->end() || !cost->is_number_integer())
+      errors["credits.cost"] = "must be an integer";
+    else if (cost->get<int64_t>() != 1)
+      errors["credits.cost"] = "keyledger spends one credit per verification; other costs are not supported yet";
+  }
+  if (auto it = body.find("ratelimits"); it != body.end() && !(it->is_array() && it->empty()))
+    errors["ratelimits"] = "named rate limits are not supported yet; the key's own limit always applies";
+}
+
+json VerifyData(const KeyCheckOutcome& out) {
+  json data = {{"valid", out.code == ValidationCode::kValid}, {"code", VerifyCode(out.code)}};
+  if (!out.key) return data;
+  const KeyState& key = *out.key;
+  data["keyId"] = key.id;
+  data["name"] = key.name;
+  data["enabled"] = key.enabled;
+  data["permissions"] = key.permissions;
+  if (key.metadata.is_object() && !key.metadata.empty()) data["meta"] = key.metadata;
+  if (key.expires_at) data["expires"] = *key.expires_at;
+  if (out.gates.credits_remaining) data["credits"] = *out.gates.credits_remaining;
+  if (key.ratelimit) {
+    auto rl = out.gates.ratelimit;
+    data["ratelimits"] = json::array({{{"exceeded", out.code == ValidationCode::kRateLimited},
+                                       {"id", "rl_" + key.id}, {"name", "default"},
+                                       {"limit", key.ratelimit->limit}, {"duration", key.ratelimit->window_ms},
+                                       {"reset", rl ? rl->reset_at : out.now},
+                                       {"remaining", rl ? rl->remaining : 0}, {"autoApply", true}}});
+  }
+  return data;
+}
+
+void VerifyKey(Services& s, std::shared_ptr<RequestContext> ctx, json body, Respond respond) {
+  if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Refuse(a, *ctx));
+  FieldErrors errors;
+  KeyCheckRequest check;
+  check.value = RequiredString(body, "key", errors);
+  if (auto it = body.find("permissions"); it != body.end()) {
+    if (!it->is_string()) {
+      errors["permissions"] = "must be a string";
+    } else {
+      auto required = ReadPermissionQuery(it->get<std::string>());
+      if (required.ok()) check.required_permissions = std::move(*required);
+      else errors.insert(required.status().fields().begin(), required.status().fields().end());
+    }
+  }
+  ReadVerifyExtras(body, errors);  // tags and migrationId: accepted, not used (docs/compat.md)
+  if (FailOnErrors(errors, *ctx, respond)) return;
+  check.ip = ctx->peer_ip;  // Unkey's body has no `ip`: the first X-Forwarded-For hop, else the peer
+  if (auto xff = ctx->HeaderView("x-forwarded-for")) {
+    std::string_view first = xff->substr(0, xff->find(','));
+    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+    check.ip = std::string(first);
+  }
+  check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
+  KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);
+  respond(DataReply(VerifyData(outcome), ctx->request_id));
+}
+
+void Whoami(Services& s, std::shared_ptr<RequestContext> ctx, json body, Respond respond) {
+  FieldErrors errors;
+  std::string value = RequiredString(body, "key", errors);
+  if (FailOnErrors(errors, *ctx, respond)) return;
+  Status unknown(Code::kNotFound, "The requested key does not exist or has been deleted.");
+  if (!ParseSecret(value)) return respond(Refuse(unknown, *ctx));
+  auto found = s.reads->GetKeyByHash(Sha256(value));
+  if (!found) return respond(Refuse(unknown, *ctx));
+  auto key = KeyForCaller(s, ctx->principal, found->id, "apikeys:read");
+  if (!key.ok()) return respond(Refuse(key.status(), *ctx));
+  std::optional<projections::KeyUsageView> usage;
+  if (s.usage) usage = s.usage->View(*key);
+  respond(DataReply(RenderKey(*key, usage ? &*usage : nullptr), ctx->request_id));
+}
+
+}  // namespace
+
+void RegisterVerifyRoutes(Router& router, Services& s) {
+  router.Add("POST", "/v2/keys.verifyKey", {kNoQuery, &kVerifyKeyBody},
+             Route(s, [&s](auto ctx, json body, Respond respond) { VerifyKey(s, ctx, std::move(body), respond); }));
+  router.Add("POST", "/v2/keys.whoami", {kNoQuery, &kWhoamiBody},
+             Route(s, [&s](auto ctx, json body, Respond respond) { Whoami(s, ctx, std::move(body), respond); }));
+}
+
+}  // namespace kl::http::unkey
