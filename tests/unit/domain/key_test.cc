@@ -109,6 +109,7 @@ TEST_CASE("usage from several nodes merges: counts add up, last_used_at is the l
   EvolveKey(key, used(4, 6000, "10.0.0.1"));
   CHECK(key->last_used_at == 6000);
   CHECK(key->last_used_ip == "10.0.0.1");
+}
 
 TEST_CASE("a rotation's successor keeps the old expiry only when asked to", "[domain]") {
   CreateKeyInput in;
