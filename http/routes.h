@@ -1,5 +1,6 @@
 // Route registration, one function per resource family.
 #pragma once
+#include "http/compat/workos/workos_routes.h"
 #include "http/router.h"
 #include "http/services.h"
 #include "domain/key.h"
@@ -40,6 +41,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterLeakRoutes(router, services);
   RegisterWebhookRoutes(router, services);
   RegisterAuthzRoutes(router, services);
+  workos::RegisterRoutes(router, services);  // the WorkOS API keys dialect, docs/compat.md
 }
 
 }  // namespace kl::http

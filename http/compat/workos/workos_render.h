@@ -1,0 +1,36 @@
+// The WorkOS API keys dialect's objects (docs/compat.md, WorkOS): the ApiKey, the list envelope
+// and the error bodies, rendered from keyledger's own state and Status. Nothing here decides.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/key.h"
+#include "domain/status.h"
+#include "http/reply.h"
+
+namespace kl::http::workos {
+
+// {"object":"api_key", "id", "owner", "name", "obfuscated_value", "last_used_at", "permissions",
+// "created_at", "updated_at"} and "expires_at" when the key has one. A user-owned key's owner
+// carries the key's organization as organization_id.
+nlohmann::json RenderApiKey(const KeyState& key);
+// The ApiKey plus "value", the plaintext: the answer to a create, the only one that shows it.
+nlohmann::json RenderCreatedApiKey(const KeyState& key, const std::string& value);
+// {"api_key": <ApiKey>} for a key that validated, {"api_key": null} otherwise.
+nlohmann::json RenderValidation(const KeyState* valid_key);
+
+struct ListMetadata {
+  std::optional<std::string> before;  // the id to pass as `before` for the previous page
+  std::optional<std::string> after;   // the id to pass as `after` for the next page
+};
+// {"object":"list", "data":[ApiKey...], "list_metadata":{"before","after"}}, nulls included.
+nlohmann::json RenderList(const std::vector<KeyState>& keys, const ListMetadata& meta);
+
+// A keyledger Status as WorkOS answers it: {"code", "message"} with the status the SDK maps to
+// its exception classes; a validation failure is a 422 with "errors":[{"field","code"}].
+Reply ErrorReply(const Status& status, const std::string& request_id);
+
+}  // namespace kl::http::workos
