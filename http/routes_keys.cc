@@ -13,7 +13,7 @@ namespace kl::http {
 
 using nlohmann::json;
 
-const QueryShape kListKeysQuery{"limit", "cursor", "status", "environment", "owner_id", "project_id"};
+const QueryShape kListKeysQuery{"limit", "cursor", "order", "status", "environment", "owner_id", "project_id"};
 const QueryShape kGetKeyQuery{"as_of", "as_of_seq"};
 
 // Both org and key come from the path; a key of another org reads as not found.
@@ -63,12 +63,17 @@ void RegisterKeyRoutes(Router& router, Services& s) {
       if (*env != "live" && *env != "test") errors["environment"] = "must be live or test";
       filter.environment = *env;
     }
+    auto order = projections::ReadModel::ListOrder::kNewestFirst;
+    if (auto o = ctx->Query("order")) {
+      if (*o != "asc" && *o != "desc") errors["order"] = "must be asc or desc";
+      if (*o == "asc") order = projections::ReadModel::ListOrder::kOldestFirst;
+    }
     filter.owner_id = ctx->Query("owner_id");
     filter.project_id = ctx->Query("project_id");
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
     if (!s.reads->GetOrg(org_id)) return respond(Fail(Status(Code::kNotFound, "organization not found"), *ctx));
     Millis now = NowMillis();
-    auto page = s.reads->ListKeys(org_id, filter, p->cursor, p->limit, now);
+    auto page = s.reads->ListKeys(org_id, filter, p->cursor, p->limit, now, order);
     if (!page.ok()) return respond(Fail(page.status(), *ctx));
     json data = json::array();
     for (const auto& k : page->items) data.push_back(RenderKey(k, now));

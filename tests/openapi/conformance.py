@@ -431,6 +431,9 @@ def scenario(c):
     c.call("GET", keys, 200)
     c.call("GET", f"{keys}?status=all&environment=test&owner_id=svc-ci&project_id=web&limit=2", 200)
     c.call("GET", f"{keys}?status=bogus", 400)
+    oldest = c.call("GET", f"{keys}?order=asc&limit=1", 200).json()
+    c.call("GET", f"{keys}?order=asc&limit=1&cursor={oldest['next_cursor']}", 200)
+    c.call("GET", f"{keys}?order=sideways", 400)
     c.call("GET", "/v1/orgs/nope/api-keys", 404)
     c.call("GET", key, 200)
     c.call("GET", f"{key}?as_of_seq=1", 404)  # seq 1 is the first org: the key did not exist

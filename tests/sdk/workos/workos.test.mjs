@@ -94,6 +94,16 @@ async function run(server, admin) {
     await waitForHistory(admin, ORG, orgKey.id, 'KeyUsed');
   });
 
+  await step('an expiring user key validates until it expires, then gives null (KeyExpired appended)', async () => {
+    const expiresAt = new Date(Date.now() + 3000);
+    const short = await workos.userManagement.createUserApiKey(USER, { name: 'short', organizationId: ORG, expiresAt });
+    assert.equal(short.expiresAt, expiresAt.toISOString());
+    assert.equal((await workos.apiKeys.createValidation({ value: short.value })).apiKey.id, short.id);
+    await waitForHistory(admin, ORG, short.id, 'KeyExpired');
+    assert.equal((await workos.apiKeys.createValidation({ value: short.value })).apiKey, null);
+    // Expired keys are not listed: the user's list below holds userKey alone.
+  });
+
   let all;
   await step('pagination: small pages after and before, in both orders, match /v1 listing order', async () => {
     for (let i = 0; i < 5; i++)
@@ -101,6 +111,8 @@ async function run(server, admin) {
     const v1 = await admin.get(`/v1/orgs/${ORG}/api-keys?limit=100`);
     all = v1.json.data.map((k) => k.id);  // newest first
     assert.equal(all.length, 7);
+    const v1asc = await admin.get(`/v1/orgs/${ORG}/api-keys?limit=100&order=asc`);  // the same capability on /v1
+    assert.deepEqual(v1asc.json.data.map((k) => k.id), [...all].reverse());
 
     const pages = [];
     let after;
