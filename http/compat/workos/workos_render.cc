@@ -1,6 +1,9 @@
 #include "http/compat/workos/workos_render.h"
 
+#include <unordered_map>
+
 #include "domain/time.h"
+#include "http/json_writer.h"
 
 namespace kl::http::workos {
 
@@ -8,13 +11,45 @@ using nlohmann::json;
 
 namespace {
 
-json Owner(const KeyState& key) {
-  json owner = {{"type", key.owner.type}, {"id", key.owner.id}};
-  if (key.owner.type == "user") owner["organization_id"] = key.org_id;
-  return owner;
+void WriteTime(JsonWriter& w, Millis t) {
+  char buf[32];
+  w.String(std::string_view(buf, FormatTimeTo(t, buf)));
 }
 
-json TimeOrNull(const std::optional<Millis>& t) { return t ? json(FormatTime(*t)) : json(nullptr); }
+void WriteOptionalString(JsonWriter& w, const std::optional<std::string>& s) {
+  if (s) w.String(*s);
+  else w.Null();
+}
+
+// The ApiKey's members, inside an object the caller opened (so a create can add "value"). With
+// `last_used_cut`, last_used_at's value is left out and *last_used_cut is where it goes.
+void WriteApiKeyMembers(JsonWriter& w, const KeyState& key, size_t* last_used_cut = nullptr) {
+  w.PlainKey("object"), w.String("api_key");
+  w.PlainKey("id"), w.String(key.id);
+  w.PlainKey("owner"), w.StartObject();
+  w.PlainKey("type"), w.String(key.owner.type);
+  w.PlainKey("id"), w.String(key.owner.id);
+  if (key.owner.type == "user") w.PlainKey("organization_id"), w.String(key.org_id);
+  w.EndObject();
+  w.PlainKey("name"), w.String(key.name);
+  w.PlainKey("obfuscated_value"), w.String(key.obfuscated_value);
+  w.PlainKey("last_used_at");
+  if (last_used_cut) w.Raw(""), *last_used_cut = w.str().size();  // the writer moves on as if written
+  else if (key.last_used_at) WriteTime(w, *key.last_used_at);
+  else w.Null();
+  w.PlainKey("permissions"), w.StartArray();
+  for (const std::string& p : key.permissions) w.String(p);
+  w.EndArray();
+  w.PlainKey("created_at"), WriteTime(w, key.created_at);
+  w.PlainKey("updated_at"), WriteTime(w, key.updated_at);
+  if (key.expires_at) w.PlainKey("expires_at"), WriteTime(w, *key.expires_at);
+}
+
+void WriteApiKey(JsonWriter& w, const KeyState& key) {
+  w.StartObject();
+  WriteApiKeyMembers(w, key);
+  w.EndObject();
+}
 
 // The code of one field's failure: keyledger words its field errors for people ("is required",
 // "must be 1..200 characters"); WorkOS clients read a short code.
@@ -51,37 +86,94 @@ Shape ShapeOf(Code code) {
 
 }  // namespace
 
-json RenderApiKey(const KeyState& key) {
-  json out = {{"object", "api_key"},
-              {"id", key.id},
-              {"owner", Owner(key)},
-              {"name", key.name},
-              {"obfuscated_value", key.obfuscated_value},
-              {"last_used_at", TimeOrNull(key.last_used_at)},
-              {"permissions", key.permissions},
-              {"created_at", FormatTime(key.created_at)},
-              {"updated_at", FormatTime(key.updated_at)}};
-  if (key.expires_at) out["expires_at"] = FormatTime(*key.expires_at);
+std::string SerializeApiKey(const KeyState& key) {
+  JsonWriter w(512);
+  WriteApiKey(w, key);
+  return w.Take();
+}
+
+std::string SerializeCreatedApiKey(const KeyState& key, const std::string& value) {
+  JsonWriter w(512);
+  w.StartObject();
+  WriteApiKeyMembers(w, key);
+  w.PlainKey("value"), w.String(value);
+  w.EndObject();
+  return w.Take();
+}
+
+namespace {
+
+// A validation answer's bytes around last_used_at, the one member that changes with each use.
+struct ValidationTemplate {
+  std::string head;  // {"api_key":{... "last_used_at":
+  std::string tail;  // ,"permissions":... }}
+};
+
+ValidationTemplate MakeValidationTemplate(const KeyState& key) {
+  JsonWriter w(512);
+  w.StartObject();
+  w.PlainKey("api_key");
+  w.StartObject();
+  size_t cut = 0;
+  WriteApiKeyMembers(w, key, &cut);
+  w.EndObject();
+  w.EndObject();
+  const std::string& s = w.str();
+  return {s.substr(0, cut), s.substr(cut)};
+}
+
+// Per reactor thread, the templates of the keys validated lately, as http/render.cc keeps /v1's:
+// keyed by the state object's address with a weak reference to it, so a key's new version (a new
+// object) is a miss.
+const ValidationTemplate& TemplateFor(const std::shared_ptr<const KeyState>& key) {
+  struct Entry {
+    std::weak_ptr<const KeyState> owner;
+    ValidationTemplate t;
+  };
+  thread_local std::unordered_map<const KeyState*, Entry> cache;
+  auto it = cache.find(key.get());
+  if (it != cache.end() && !it->second.owner.expired()) return it->second.t;
+  if (cache.size() >= 4096) cache.clear();  // a bound, not an LRU: refilling is cheap
+  Entry& e = cache[key.get()];
+  e.owner = key;
+  e.t = MakeValidationTemplate(*key);
+  return e.t;
+}
+
+}  // namespace
+
+std::string SerializeValidation(const std::shared_ptr<const KeyState>& valid_key,
+                                std::optional<Millis> last_used_at) {
+  if (!valid_key) return R"({"api_key":null})";
+  const ValidationTemplate& t = TemplateFor(valid_key);
+  std::string out;
+  out.reserve(t.head.size() + t.tail.size() + 32);
+  out.append(t.head);
+  if (last_used_at) {
+    char buf[32];
+    out.push_back('"');
+    out.append(buf, FormatTimeTo(*last_used_at, buf));
+    out.push_back('"');
+  } else {
+    out.append("null");
+  }
+  out.append(t.tail);
   return out;
 }
 
-json RenderCreatedApiKey(const KeyState& key, const std::string& value) {
-  json out = RenderApiKey(key);
-  out["value"] = value;
-  return out;
-}
-
-json RenderValidation(const KeyState* valid_key) {
-  return {{"api_key", valid_key ? RenderApiKey(*valid_key) : json(nullptr)}};
-}
-
-json RenderList(const std::vector<KeyState>& keys, const ListMetadata& meta) {
-  json data = json::array();
-  for (const KeyState& k : keys) data.push_back(RenderApiKey(k));
-  auto id_or_null = [](const std::optional<std::string>& id) { return id ? json(*id) : json(nullptr); };
-  return {{"object", "list"},
-          {"data", std::move(data)},
-          {"list_metadata", {{"before", id_or_null(meta.before)}, {"after", id_or_null(meta.after)}}}};
+std::string SerializeList(const std::vector<KeyState>& keys, const ListMetadata& meta) {
+  JsonWriter w(256 + 512 * keys.size());
+  w.StartObject();
+  w.PlainKey("object"), w.String("list");
+  w.PlainKey("data"), w.StartArray();
+  for (const KeyState& k : keys) WriteApiKey(w, k);
+  w.EndArray();
+  w.PlainKey("list_metadata"), w.StartObject();
+  w.PlainKey("before"), WriteOptionalString(w, meta.before);
+  w.PlainKey("after"), WriteOptionalString(w, meta.after);
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
 }
 
 Reply ErrorReply(const Status& status, const std::string& request_id) {

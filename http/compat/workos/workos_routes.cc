@@ -54,11 +54,15 @@ Result<std::string> ValidationValue(const RequestContext& ctx) {
 void RespondCreated(Result<KeyCreation> r, const RequestContext& ctx, const Respond& respond) {
   if (!r.ok()) return respond(Refuse(r.status(), ctx));
   if (r->replayed) {
-    Reply reply = Reply::Json(200, RenderApiKey(r->key));
+    Reply reply;
+    reply.body = SerializeApiKey(r->key);
     reply.headers.emplace_back("Idempotent-Replayed", "true");
     return respond(std::move(reply));
   }
-  respond(Reply::Json(201, RenderCreatedApiKey(r->key, r->secret)));
+  Reply reply;
+  reply.status = 201;
+  reply.body = SerializeCreatedApiKey(r->key, r->secret);
+  respond(std::move(reply));
 }
 
 void RespondList(Services& s, const RequestContext& ctx, const std::string& org_id,
@@ -68,7 +72,9 @@ void RespondList(Services& s, const RequestContext& ctx, const std::string& org_
   if (!s.reads->GetOrg(org_id)) return respond(Refuse(Status(Code::kNotFound, "organization not found"), ctx));
   auto page = ListPage(*s.reads, org_id, filter, *q, NowMillis());
   if (!page.ok()) return respond(Refuse(page.status(), ctx));
-  respond(Reply::Json(200, RenderList(page->keys, page->meta)));
+  Reply reply;
+  reply.body = SerializeList(page->keys, page->meta);
+  respond(std::move(reply));
 }
 
 void RegisterValidation(Router& router, Services& s) {
@@ -83,8 +89,13 @@ void RegisterValidation(Router& router, Services& s) {
     check.ip = ClientIpOf(*ctx);
     check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
     KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);
-    const bool valid = outcome.code == ValidationCode::kValid && outcome.key;
-    respond(Reply::Json(200, RenderValidation(valid ? outcome.key.get() : nullptr)));
+    Reply reply;
+    if (outcome.code == ValidationCode::kValid && outcome.key)
+      reply.body = SerializeValidation(outcome.key, outcome.usage ? outcome.usage->last_used_at
+                                                                  : outcome.key->last_used_at);
+    else
+      reply.body = SerializeValidation(nullptr, std::nullopt);
+    respond(std::move(reply));
   }));
 }
 

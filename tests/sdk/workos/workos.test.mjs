@@ -85,6 +85,7 @@ async function run(server, admin) {
     assert.equal(ok.apiKey.id, orgKey.id);
     assert.deepEqual(ok.apiKey.owner, { type: 'organization', id: ORG });
     assert.deepEqual(ok.apiKey.permissions, ['posts:read', 'posts:write']);
+    assert.ok(Date.parse(ok.apiKey.lastUsedAt) >= Date.parse(orgKey.createdAt), 'this use is the last');
     const user = await workos.apiKeys.createValidation({ value: userKey.value });
     assert.deepEqual(user.apiKey.owner, { type: 'user', id: USER, organizationId: ORG });
     const altered = orgKey.value.slice(0, -6) + (orgKey.value.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');

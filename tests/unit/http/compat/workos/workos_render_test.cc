@@ -27,7 +27,7 @@ KeyState OrgKey() {
 }  // namespace
 
 TEST_CASE("an organization's ApiKey has WorkOS's members and no others", "[http][workos]") {
-  json k = RenderApiKey(OrgKey());
+  json k = json::parse(SerializeApiKey(OrgKey()));
   CHECK(k == json{{"object", "api_key"},
                   {"id", "key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z"},
                   {"owner", {{"type", "organization"}, {"id", "org_01EHZNVPK3SFK441A1RGBFSHRT"}}},
@@ -44,7 +44,7 @@ TEST_CASE("a user's key names its organization in owner; expires_at and last_use
   key.owner = {"user", "user_01EHZNVPK3SFK441A1RGBFSHRX"};
   key.expires_at = 1700000060000;
   key.last_used_at = 1700000030000;
-  json k = RenderApiKey(key);
+  json k = json::parse(SerializeApiKey(key));
   CHECK(k.at("owner") == json{{"type", "user"},
                               {"id", "user_01EHZNVPK3SFK441A1RGBFSHRX"},
                               {"organization_id", "org_01EHZNVPK3SFK441A1RGBFSHRT"}});
@@ -52,24 +52,39 @@ TEST_CASE("a user's key names its organization in owner; expires_at and last_use
   CHECK(k.at("last_used_at") == "2023-11-14T22:13:50.000Z");
 }
 
-TEST_CASE("only a create's answer carries the value", "[http][workos]") {
-  json created = RenderCreatedApiKey(OrgKey(), "sk_live_secret");
-  CHECK(created.at("value") == "sk_live_secret");
-  CHECK(created.at("id") == "key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z");
-  CHECK_FALSE(RenderApiKey(OrgKey()).contains("value"));
+TEST_CASE("client text is escaped in the bytes written", "[http][workos]") {
+  KeyState key = OrgKey();
+  key.name = "quote \" backslash \\ newline \n";
+  key.owner = {"user", "user_\"1"};
+  json k = json::parse(SerializeApiKey(key));
+  CHECK(k.at("name") == key.name);
+  CHECK(k.at("owner").at("id") == "user_\"1");
 }
 
-TEST_CASE("a validation answers the key or null", "[http][workos]") {
-  KeyState key = OrgKey();
-  CHECK(RenderValidation(&key).at("api_key").at("id") == key.id);
-  CHECK(RenderValidation(nullptr) == json{{"api_key", nullptr}});
+TEST_CASE("only a create's answer carries the value", "[http][workos]") {
+  json created = json::parse(SerializeCreatedApiKey(OrgKey(), "sk_live_secret"));
+  CHECK(created.at("value") == "sk_live_secret");
+  CHECK(created.at("id") == "key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z");
+  CHECK_FALSE(json::parse(SerializeApiKey(OrgKey())).contains("value"));
+}
+
+TEST_CASE("a validation answers the key, with this use's last_used_at, or null", "[http][workos]") {
+  auto key = std::make_shared<const KeyState>(OrgKey());
+  json first = json::parse(SerializeValidation(key, std::nullopt));
+  CHECK(first == json{{"api_key", json::parse(SerializeApiKey(*key))}});
+  // The same key object again (a cached template) with a use recorded: only last_used_at differs.
+  json used = json::parse(SerializeValidation(key, Millis{1700000030000}));
+  CHECK(used.at("api_key").at("last_used_at") == "2023-11-14T22:13:50.000Z");
+  used["api_key"]["last_used_at"] = nullptr;
+  CHECK(used == first);
+  CHECK(json::parse(SerializeValidation(nullptr, std::nullopt)) == json{{"api_key", nullptr}});
 }
 
 TEST_CASE("a list is WorkOS's envelope, with null at either end", "[http][workos]") {
-  json empty = RenderList({}, {});
+  json empty = json::parse(SerializeList({}, {}));
   CHECK(empty == json{{"object", "list"}, {"data", json::array()},
                       {"list_metadata", {{"before", nullptr}, {"after", nullptr}}}});
-  json page = RenderList({OrgKey()}, {std::nullopt, std::string("key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z")});
+  json page = json::parse(SerializeList({OrgKey()}, {std::nullopt, std::string("key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z")}));
   CHECK(page.at("data").size() == 1);
   CHECK(page.at("list_metadata").at("before") == nullptr);
   CHECK(page.at("list_metadata").at("after") == "key_01JD3Z6W8Q4R5S6T7V8W9X0Y1Z");
