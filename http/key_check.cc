@@ -64,4 +64,15 @@ Status ViewFreshEnough(const Services& s) {
                                         " ms: it cannot tell whether a key was revoked; retry later or on another node");
 }
 
+std::string ClientIpOf(const RequestContext& ctx, std::optional<std::string> from_body) {
+  if (from_body) return std::move(*from_body);
+  if (auto xff = ctx.HeaderView("x-forwarded-for")) {
+    std::string_view first = xff->substr(0, xff->find(','));
+    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+    return std::string(first);
+  }
+  return ctx.peer_ip;
+}
+
 }  // namespace kl::http

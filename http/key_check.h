@@ -31,6 +31,10 @@ struct KeyCheckOutcome {
   Millis now = 0;
 };
 
+// The end client's address: `from_body` (a route's own member) when given, else the first hop
+// of X-Forwarded-For, else the peer.
+std::string ClientIpOf(const RequestContext& ctx, std::optional<std::string> from_body = std::nullopt);
+
 // Decides, records the use (or the refusal) and counts it in the metrics. A key-authenticated
 // caller sees only its own organization's keys (others read as NOT_FOUND).
 KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckRequest& in);

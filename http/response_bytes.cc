@@ -77,9 +77,11 @@ void AppendResponse(const ResponseParts& p, std::string& out) {
   out.append("\r\n", 2);
   AppendHeader("Date", DateNow(), out);
   if (!p.content_type.empty()) AppendHeader("Content-Type", p.content_type, out);
-  out.append("Content-Length: ", 16);
-  out.append(num, std::to_chars(num, num + sizeof num, p.body.size()).ptr);
-  out.append("\r\n", 2);
+  if (p.status != 204) {  // a 204 has no body, so it carries no Content-Length either
+    out.append("Content-Length: ", 16);
+    out.append(num, std::to_chars(num, num + sizeof num, p.body.size()).ptr);
+    out.append("\r\n", 2);
+  }
   if (!p.request_id.empty()) AppendHeader("X-Request-Id", p.request_id, out);
   if (p.headers)
     for (const auto& [name, value] : *p.headers) AppendHeader(name, value, out);

@@ -1,6 +1,7 @@
 // Route registration, one function per resource family.
 #pragma once
 #include "http/compat/unkey/routes.h"
+#include "http/compat/workos/workos_routes.h"
 #include "http/router.h"
 #include "http/services.h"
 #include "domain/key.h"
@@ -42,6 +43,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterWebhookRoutes(router, services);
   RegisterAuthzRoutes(router, services);
   unkey::RegisterUnkeyRoutes(router, services);  // /v2: the Unkey dialect (docs/compat.md)
+  workos::RegisterRoutes(router, services);  // the WorkOS API keys dialect, docs/compat.md
 }
 
 }  // namespace kl::http

@@ -3,6 +3,7 @@
 #include "events/canonical_json.h"
 #include "domain/time.h"
 #include "http/command_runner.h"
+#include "http/key_create.h"
 #include "http/key_request.h"
 #include "http/render.h"
 #include "http/route_helpers.h"
@@ -12,7 +13,7 @@ namespace kl::http {
 
 using nlohmann::json;
 
-const QueryShape kListKeysQuery{"limit", "cursor", "status", "environment", "owner_id", "project_id"};
+const QueryShape kListKeysQuery{"limit", "cursor", "order", "status", "environment", "owner_id", "project_id"};
 const QueryShape kGetKeyQuery{"as_of", "as_of_seq"};
 
 // Both org and key come from the path; a key of another org reads as not found.
@@ -22,50 +23,6 @@ static std::optional<KeyState> KeyInOrg(Services& s, const std::string& org, con
   return key;
 }
 
-// A create whose Idempotency-Key (if any) is held in idempotency_in_flight: replays the answer of
-// an earlier create with that key, or runs the command. Releases the key either way.
-static void CreateOrReplay(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respond& respond,
-                           const std::string& org_id, CreateKeyInput in, const FieldErrors& type_errors,
-                           const std::string& idem_hash) {
-  Millis now = NowMillis();
-  if (!idem_hash.empty()) {
-    constexpr Millis kWindow = 24LL * 3600 * 1000;
-    if (auto prior = s.reads->FindIdempotent(idem_hash); prior && now - prior->created_at < kWindow) {
-      s.idempotency_in_flight.Leave(idem_hash);
-      if (prior->request_sha256 != *in.request_sha256)
-        return respond(Fail(Status(Code::kConflict, "this Idempotency-Key was used with a different body"), *ctx));
-      auto key = s.reads->GetKey(prior->key_id);
-      if (!key) return respond(Fail(Status(Code::kInternal, "the idempotent key is missing"), *ctx));
-      Reply reply = Reply::Json(200, {{"api_key", RenderKey(*key, now)}});
-      reply.headers.emplace_back("Idempotent-Replayed", "true");
-      reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
-      return respond(std::move(reply));
-    }
-  }
-  CommandContext cc{now, ActorOf(ctx->principal), ctx->request_id};
-  // The plaintext lives only in this closure until the response is sent.
-  auto secret = std::make_shared<std::string>();
-  RunCommand(
-      *s.log,
-      [&s, org_id, in = std::move(in), type_errors, cc, secret]() -> Result<std::vector<Event>> {
-        auto created = DecideCreateKey(s.reads->GetOrg(org_id), org_id, in, type_errors, cc);
-        if (!created.ok()) return created.status();
-        *secret = std::move(created->secret_value);
-        return std::move(created->events);
-      },
-      [&s, ctx, respond, secret, org_id, idem_hash](Result<std::vector<Event>> r) {
-        if (!idem_hash.empty()) s.idempotency_in_flight.Leave(idem_hash);
-        if (!r.ok()) return respond(Fail(r.status(), *ctx));
-        std::optional<KeyState> key;
-        for (const Event& e : r.value()) EvolveKey(key, e);
-        Reply reply;
-        reply.status = 201;
-        reply.body = SerializeIssuedKey(*key, *secret, NowMillis());
-        reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
-        respond(std::move(reply));
-      });
-}
-
 void RegisterKeyRoutes(Router& router, Services& s) {
   router.Add("POST", "/v1/orgs/{org}/api-keys", {kNoQuery, &kCreateKeyBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
     const std::string org_id = ctx->Param("org");
@@ -73,32 +30,20 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     auto body = JsonBody(*ctx);
     if (!body.ok()) return respond(Fail(body.status(), *ctx));
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
-    FieldErrors type_errors;
-    CreateKeyInput in = ReadCreateKey(*body, type_errors);
-
-    // Idempotency-Key (docs/spec.md, Creating keys): the same key and body within 24 h replays the first answer
-    // (without the secret); the same key with another body is a conflict.
-    std::string idem_hash;
-    if (auto idem = ctx->Header("idempotency-key")) {
-      if (idem->empty() || idem->size() > 255)
-        return respond(Fail(Status::Validation({{"Idempotency-Key", "must be 1..255 characters"}}), *ctx));
-      idem_hash = ToHex(Sha256(org_id + '\0' + *idem));
-      in.idempotency_key_sha256 = idem_hash;
-      in.request_sha256 = ToHex(Sha256(events::Canonicalize(*body)));
-      if (!s.idempotency_in_flight.TryEnter(idem_hash))
-        return respond(Fail(Status(Code::kConflict, "a request with this Idempotency-Key is in progress"), *ctx));
-    }
-    if (idem_hash.empty() || !s.log_barrier)
-      return CreateOrReplay(s, ctx, respond, org_id, std::move(in), type_errors, idem_hash);
-    // A cluster node looks the key up once it holds everything the log had committed: a retry of
-    // a create another node answered finds that create here (docs/cluster.md).
-    auto held = std::make_shared<CreateKeyInput>(std::move(in));
-    s.log_barrier([&s, ctx, respond, org_id, held, type_errors, idem_hash](Status caught_up) {
-      if (!caught_up.ok()) {
-        s.idempotency_in_flight.Leave(idem_hash);
-        return respond(Fail(caught_up, *ctx));
+    // Idempotency-Key (docs/spec.md, Creating keys): a replay answers 200 with the first key,
+    // without its secret.
+    CreateKey(s, ctx, org_id, *body, [ctx, respond, org_id](Result<KeyCreation> r) {
+      if (!r.ok()) return respond(Fail(r.status(), *ctx));
+      Reply reply;
+      if (r->replayed) {
+        reply = Reply::Json(200, {{"api_key", RenderKey(r->key, NowMillis())}});
+        reply.headers.emplace_back("Idempotent-Replayed", "true");
+      } else {
+        reply.status = 201;
+        reply.body = SerializeIssuedKey(r->key, r->secret, NowMillis());
       }
-      CreateOrReplay(s, ctx, respond, org_id, std::move(*held), type_errors, idem_hash);
+      reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + r->key.id);
+      respond(std::move(reply));
     });
   }));
 
@@ -118,12 +63,17 @@ void RegisterKeyRoutes(Router& router, Services& s) {
       if (*env != "live" && *env != "test") errors["environment"] = "must be live or test";
       filter.environment = *env;
     }
+    auto order = projections::ReadModel::ListOrder::kNewestFirst;
+    if (auto o = ctx->Query("order")) {
+      if (*o != "asc" && *o != "desc") errors["order"] = "must be asc or desc";
+      if (*o == "asc") order = projections::ReadModel::ListOrder::kOldestFirst;
+    }
     filter.owner_id = ctx->Query("owner_id");
     filter.project_id = ctx->Query("project_id");
     if (!errors.empty()) return respond(Fail(Status::Validation(errors), *ctx));
     if (!s.reads->GetOrg(org_id)) return respond(Fail(Status(Code::kNotFound, "organization not found"), *ctx));
     Millis now = NowMillis();
-    auto page = s.reads->ListKeys(org_id, filter, p->cursor, p->limit, now);
+    auto page = s.reads->ListKeys(org_id, filter, p->cursor, p->limit, now, order);
     if (!page.ok()) return respond(Fail(page.status(), *ctx));
     json data = json::array();
     for (const auto& k : page->items) data.push_back(RenderKey(k, now));

@@ -24,18 +24,6 @@ Result<ValidationBody> ReadBody(const RequestContext& ctx) {
   return read;
 }
 
-// The end client's address: the body's `ip`, else the first hop of X-Forwarded-For, else the peer.
-std::string ClientIp(const RequestContext& ctx, std::optional<std::string> from_body) {
-  if (from_body) return std::move(*from_body);
-  if (auto xff = ctx.HeaderView("x-forwarded-for")) {
-    std::string_view first = xff->substr(0, xff->find(','));
-    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
-    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
-    return std::string(first);
-  }
-  return ctx.peer_ip;
-}
-
 }  // namespace
 
 void RegisterValidationRoutes(Router& router, Services& s) {
@@ -51,7 +39,7 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     KeyCheckRequest check;
     check.value = std::move(*body->value);
     if (body->required_permissions) check.required_permissions = std::move(*body->required_permissions);
-    check.ip = ClientIp(*ctx, std::move(body->ip));
+    check.ip = ClientIpOf(*ctx, std::move(body->ip));
     check.user_agent = body->user_agent ? std::move(*body->user_agent)
                                         : std::string(ctx->HeaderView("user-agent").value_or(""));
     KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);

@@ -76,32 +76,54 @@ static bool Matches(const KeyState& k, const KeyFilter& f, Millis now) {
   return true;
 }
 
+// The cursor is the hex of an index entry's suffix (BE64(~seq) + key id).
+static Result<std::string> DecodeCursor(const std::string& cursor) {
+  std::string raw;
+  if (cursor.size() % 2 != 0 || cursor.size() > 256) return Status::Validation({{"cursor", "is not a valid cursor"}});
+  for (size_t i = 0; i < cursor.size(); i += 2) {
+    int v = 0;
+    for (int j = 0; j < 2; ++j) {
+      char c = cursor[i + j];
+      int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+      if (d < 0) return Status::Validation({{"cursor", "is not a valid cursor"}});
+      v = v * 16 + d;
+    }
+    raw.push_back(static_cast<char>(v));
+  }
+  return raw;
+}
+
+std::string ReadModel::ListCursorOf(const KeyState& key) {
+  std::string k = KeysByOrgKey(key.org_id, key.created_seq, key.id);
+  std::string suffix = k.substr(key.org_id.size() + 1);
+  return ToHex(reinterpret_cast<const uint8_t*>(suffix.data()), suffix.size());
+}
+
 Result<Page<KeyState>> ReadModel::ListKeys(const std::string& org_id, const KeyFilter& filter,
                                            const std::optional<std::string>& cursor, size_t limit,
-                                           Millis now) const {
-  // The cursor is the hex of the last returned index entry's suffix (BE64(~seq) + key id).
+                                           Millis now, ListOrder order) const {
+  const bool oldest_first = order == ListOrder::kOldestFirst;
   std::string prefix = org_id + '\0';
-  std::string start = prefix;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), by_org_));
   if (cursor) {
-    std::string raw;
-    if (cursor->size() % 2 != 0 || cursor->size() > 256) return Status::Validation({{"cursor", "is not a valid cursor"}});
-    for (size_t i = 0; i < cursor->size(); i += 2) {
-      int v = 0;
-      for (int j = 0; j < 2; ++j) {
-        char c = (*cursor)[i + j];
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (d < 0) return Status::Validation({{"cursor", "is not a valid cursor"}});
-        v = v * 16 + d;
-      }
-      raw.push_back(static_cast<char>(v));
+    auto raw = DecodeCursor(*cursor);
+    if (!raw.ok()) return raw.status();
+    std::string at = prefix + *raw;
+    if (oldest_first) {
+      it->SeekForPrev(at);
+      if (it->Valid() && it->key() == rocksdb::Slice(at)) it->Prev();  // strictly before the cursor entry
+    } else {
+      it->Seek(at + '\0');  // strictly after the cursor entry
     }
-    start = prefix + raw;
-    start.push_back('\0');  // strictly after the cursor entry
+  } else if (oldest_first) {
+    std::string end = org_id + '\1';  // just past the org's last entry
+    it->SeekForPrev(end);
+  } else {
+    it->Seek(prefix);
   }
   Page<KeyState> page;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), by_org_));
   std::string last;
-  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (; it->Valid() && it->key().starts_with(prefix); oldest_first ? it->Prev() : it->Next()) {
     std::string suffix = it->key().ToString().substr(prefix.size());
     if (suffix.size() <= 8) continue;
     auto key = DecodeKey(std::string_view(it->value().data(), it->value().size()));

@@ -49,8 +49,15 @@ class ReadModel {
   std::optional<OrgState> GetOrg(const std::string& org_id) const;
   // Keys of an org, newest first. `cursor` is what a previous page returned; a bad cursor is
   // a validation error.
+  // A page of the org's keys from `cursor` (exclusive) in `order`; next_cursor continues in the
+  // same order. A cursor marks a position in the listing, so it reads in either order.
+  enum class ListOrder { kNewestFirst, kOldestFirst };
   Result<Page<KeyState>> ListKeys(const std::string& org_id, const KeyFilter& filter,
-                                  const std::optional<std::string>& cursor, size_t limit, Millis now) const;
+                                  const std::optional<std::string>& cursor, size_t limit, Millis now,
+                                  ListOrder order = ListOrder::kNewestFirst) const;
+  // The cursor naming the key's own position in its org's listing (what a page ending on it
+  // would return as next_cursor).
+  static std::string ListCursorOf(const KeyState& key);
   struct IdempotencyRecord {
     std::string key_id;
     std::string request_sha256;

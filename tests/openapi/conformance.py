@@ -307,11 +307,59 @@ def concrete(template, ids):
     for i, seg in enumerate(segs):
         if seg == "{org}":
             seg = ids["org"]
+        elif seg == "{user}":
+            seg = ids["user"]
         elif seg == "{id}":
             seg = {"exports": ids["export"], "webhooks": ids["webhook"]}.get(segs[i - 1], ids["key"])
         out.append(seg)
     return "/" + "/".join(out)
 
+
+
+WORKOS_USER = "user_01EHZNVPK3SFK441A1RGBFSHRX"
+
+
+def workos_scenario(c, manager):
+    """The WorkOS API keys dialect (docs/compat.md): every route and its WorkOS-shaped errors."""
+    orgs = "/organizations/acme/api_keys"
+    c.call("POST", "/v1/orgs", 201, body={"name": "Globex", "id": "globex"})
+    users = f"/user_management/users/{WORKOS_USER}/api_keys"
+    made = c.call("POST", orgs, 201, body={"name": "workos", "permissions": ["posts:read"]}).json()
+    idem = {"Idempotency-Key": "retry-conformance-1"}
+    c.call("POST", orgs, 201, body={"name": "workos idem"}, headers=idem)
+    c.call("POST", orgs, 200, body={"name": "workos idem"}, headers=idem)
+    c.call("POST", orgs, 409, body={"name": "another"}, headers=idem)
+    c.call("POST", orgs, 422, body={"name": ""})
+    c.call("POST", orgs, 422, body={"name": "x", "no_such_member": 1})
+    c.call("POST", orgs, 400, raw=b'{"name": ', content_type="application/json")
+    c.call("POST", "/organizations/no-such-org/api_keys", 404, body={"name": "x"})
+    c.call("POST", "/organizations/globex/api_keys", 403, body={"name": "x"}, token=manager)
+    c.call("GET", f"{orgs}?limit=2", 200)
+    c.call("GET", f"{orgs}?order=asc&after={made['id']}", 200)
+    c.call("GET", f"{orgs}?limit=0", 422)
+    c.call("GET", "/organizations/no-such-org/api_keys", 404)
+    c.call("GET", "/organizations/globex/api_keys", 403, token=manager)
+    c.call("POST", users, 201, body={"name": "cli", "organization_id": "acme",
+                                     "expires_at": "2099-01-01T00:00:00.000Z"})
+    c.call("POST", users, 201, body={"name": "cli idem", "organization_id": "acme"}, headers={"Idempotency-Key": "u1"})
+    c.call("POST", users, 200, body={"name": "cli idem", "organization_id": "acme"}, headers={"Idempotency-Key": "u1"})
+    c.call("POST", users, 422, body={"name": "no org"})
+    c.call("POST", users, 404, body={"name": "x", "organization_id": "no-such-org"})
+    c.call("POST", users, 403, body={"name": "x", "organization_id": "globex"}, token=manager)
+    c.call("POST", users, 409, body={"name": "other", "organization_id": "acme"}, headers={"Idempotency-Key": "u1"})
+    c.call("POST", users, 400, raw=b'{', content_type="application/json")
+    c.call("GET", f"{users}?organization_id=acme", 200)
+    c.call("GET", users, 422)  # the admin token names no organization of its own
+    c.call("GET", f"{users}?organization_id=no-such-org", 404)
+    c.call("GET", f"{users}?organization_id=globex", 403, token=manager)
+    c.call("POST", "/api_keys/validations", 200, body={"value": made["value"]})
+    c.call("POST", "/api_keys/validations", 200, body={"value": "not a key"})
+    c.call("POST", "/api_keys/validations", 422, body={})
+    c.call("POST", "/api_keys/validations", 400, raw=b'{"value"', content_type="application/json")
+    c.call("DELETE", f"/api_keys/{made['id']}", 204)
+    c.call("DELETE", f"/api_keys/{made['id']}", 404)
+    other = c.call("POST", "/organizations/globex/api_keys", 201, body={"name": "theirs"}).json()
+    c.call("DELETE", f"/api_keys/{other['id']}", 404, token=manager)  # another organization's key
 
 def scenario(c):
     """Every route, with the errors a client meets. Returns templates not served here."""
@@ -384,6 +432,9 @@ def scenario(c):
     c.call("GET", keys, 200)
     c.call("GET", f"{keys}?status=all&environment=test&owner_id=svc-ci&project_id=web&limit=2", 200)
     c.call("GET", f"{keys}?status=bogus", 400)
+    oldest = c.call("GET", f"{keys}?order=asc&limit=1", 200).json()
+    c.call("GET", f"{keys}?order=asc&limit=1&cursor={oldest['next_cursor']}", 200)
+    c.call("GET", f"{keys}?order=sideways", 400)
     c.call("GET", "/v1/orgs/nope/api-keys", 404)
     c.call("GET", key, 200)
     c.call("GET", f"{key}?as_of_seq=1", 404)  # seq 1 is the first org: the key did not exist
@@ -527,8 +578,10 @@ def scenario(c):
     c.call("POST", "/v1/leaks", 400, body=[{"type": "no token"}])
     c.call("POST", "/v1/leaks", 403, body=[], token=manager["value"])
 
+    workos_scenario(c, manager["value"])
+
     # Sweeps over the document itself, so a newly documented operation is covered at once.
-    ids = {"org": "acme", "key": key_id, "export": org_export["id"], "webhook": hook["id"]}
+    ids = {"org": "acme", "key": key_id, "export": org_export["id"], "webhook": hook["id"], "user": WORKOS_USER}
     for template, method, op in c.spec.operations(skip):
         path = concrete(template, ids)
         if template.startswith("/v1/authz"):

@@ -131,3 +131,23 @@ TEST_CASE("a rotation's successor keeps the old expiry only when asked to", "[do
   CHECK_FALSE(successor_expiry(false));  // /v1's rotate: docs/spec.md, Rotation
   CHECK(successor_expiry(true) == key->expires_at);
 }
+
+TEST_CASE("WorkOS's organization and user ids are keyledger ids as they are", "[domain]") {
+  // docs/compat.md, WorkOS: a team that moves keeps its ids, on /v1 too.
+  const std::string org_id = "org_01EHZNVPK3SFK441A1RGBFSHRT";
+  CreateOrgInput org_in{org_id, "Acme", std::nullopt};
+  auto org = DecideCreateOrg(std::nullopt, org_in, {}, Ctx());
+  REQUIRE(org.ok());
+
+  CreateKeyInput in;
+  in.name = "cli";
+  in.owner = Owner{"user", "user_01EHZNVPK3SFK441A1RGBFSHRX"};
+  OrgState state{org_id, "Acme", "active", 0, 0, 1};
+  auto key = DecideCreateKey(state, org_id, in, {}, Ctx());
+  REQUIRE(key.ok());
+  std::optional<KeyState> k;
+  for (const Event& e : key->events) EvolveKey(k, e);
+  REQUIRE(k);
+  CHECK(k->org_id == org_id);
+  CHECK(k->owner == Owner{"user", "user_01EHZNVPK3SFK441A1RGBFSHRX"});
+}

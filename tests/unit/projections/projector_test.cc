@@ -88,6 +88,41 @@ TEST_CASE("keys are projected by id, by secret hash and by org, newest first", "
   CHECK(s.reads->ListKeys("acme", test_env, std::nullopt, 100, Stack::NowMs())->items.size() == 2);
 }
 
+TEST_CASE("a listing reads oldest first, and from any key's position in either order", "[projections]") {
+  using Order = projections::ReadModel::ListOrder;
+  Stack s;
+  s.CreateOrg("acme");
+  s.CreateOrg("acmf");  // a neighbouring org's entries sit right after acme's in the index
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(s.CreateKey("acme"));
+  s.CreateKey("acmf");
+  projections::KeyFilter all;
+  all.status = "all";
+
+  std::vector<std::string> seen;
+  std::optional<std::string> cursor;
+  do {
+    auto page = s.reads->ListKeys("acme", all, cursor, 2, Stack::NowMs(), Order::kOldestFirst);
+    REQUIRE(page.ok());
+    for (auto& k : page->items) seen.push_back(k.id);
+    cursor = page->next_cursor;
+  } while (cursor);
+  CHECK(seen == ids);
+
+  // From the middle key: older ones newest first, newer ones oldest first, the key itself in neither.
+  std::string middle = projections::ReadModel::ListCursorOf(*s.reads->GetKey(ids[2]));
+  auto older = s.reads->ListKeys("acme", all, middle, 10, Stack::NowMs(), Order::kNewestFirst);
+  REQUIRE(older.ok());
+  REQUIRE(older->items.size() == 2);
+  CHECK(older->items[0].id == ids[1]);
+  CHECK(older->items[1].id == ids[0]);
+  auto newer = s.reads->ListKeys("acme", all, middle, 1, Stack::NowMs(), Order::kOldestFirst);
+  REQUIRE(newer.ok());
+  REQUIRE(newer->items.size() == 1);
+  CHECK(newer->items[0].id == ids[3]);
+  CHECK(newer->next_cursor);
+}
+
 TEST_CASE("revocation folds into the projection", "[projections]") {
   Stack s;
   s.CreateOrg("acme");

@@ -1,0 +1,79 @@
+#include "http/key_create.h"
+
+#include "domain/crypto.h"
+#include "domain/time.h"
+#include "events/canonical_json.h"
+#include "http/auth.h"
+#include "http/command_runner.h"
+#include "http/key_request.h"
+
+namespace kl::http {
+
+// A create whose Idempotency-Key (if any) is held in idempotency_in_flight: replays an earlier
+// create with that key, or runs the command. Releases the key either way.
+static void CreateOrReplay(Services& s, const std::shared_ptr<RequestContext>& ctx, const std::string& org_id,
+                           CreateKeyInput in, const FieldErrors& type_errors, const std::string& idem_hash,
+                           KeyCreationDone done) {
+  Millis now = NowMillis();
+  if (!idem_hash.empty()) {
+    constexpr Millis kWindow = 24LL * 3600 * 1000;
+    if (auto prior = s.reads->FindIdempotent(idem_hash); prior && now - prior->created_at < kWindow) {
+      s.idempotency_in_flight.Leave(idem_hash);
+      if (prior->request_sha256 != *in.request_sha256)
+        return done(Status(Code::kConflict, "this Idempotency-Key was used with a different body"));
+      auto key = s.reads->GetKey(prior->key_id);
+      if (!key) return done(Status(Code::kInternal, "the idempotent key is missing"));
+      return done(KeyCreation{std::move(*key), {}, true});
+    }
+  }
+  CommandContext cc{now, ActorOf(ctx->principal), ctx->request_id};
+  // The plaintext lives only in this closure until the response is sent.
+  auto secret = std::make_shared<std::string>();
+  RunCommand(
+      *s.log,
+      [&s, org_id, in = std::move(in), type_errors, cc, secret]() -> Result<std::vector<Event>> {
+        auto created = DecideCreateKey(s.reads->GetOrg(org_id), org_id, in, type_errors, cc);
+        if (!created.ok()) return created.status();
+        *secret = std::move(created->secret_value);
+        return std::move(created->events);
+      },
+      [&s, secret, idem_hash, done = std::move(done)](Result<std::vector<Event>> r) {
+        if (!idem_hash.empty()) s.idempotency_in_flight.Leave(idem_hash);
+        if (!r.ok()) return done(r.status());
+        std::optional<KeyState> key;
+        for (const Event& e : r.value()) EvolveKey(key, e);
+        if (!key) return done(Status(Code::kInternal, "the create appended no key"));
+        done(KeyCreation{std::move(*key), std::move(*secret), false});
+      });
+}
+
+void CreateKey(Services& s, std::shared_ptr<RequestContext> ctx, const std::string& org_id,
+               const nlohmann::json& body, KeyCreationDone done) {
+  FieldErrors type_errors;
+  CreateKeyInput in = ReadCreateKey(body, type_errors);
+
+  std::string idem_hash;
+  if (auto idem = ctx->Header("idempotency-key")) {
+    if (idem->empty() || idem->size() > 255)
+      return done(Status::Validation({{"Idempotency-Key", "must be 1..255 characters"}}));
+    idem_hash = ToHex(Sha256(org_id + '\0' + *idem));
+    in.idempotency_key_sha256 = idem_hash;
+    in.request_sha256 = ToHex(Sha256(events::Canonicalize(body)));
+    if (!s.idempotency_in_flight.TryEnter(idem_hash))
+      return done(Status(Code::kConflict, "a request with this Idempotency-Key is in progress"));
+  }
+  if (idem_hash.empty() || !s.log_barrier)
+    return CreateOrReplay(s, ctx, org_id, std::move(in), type_errors, idem_hash, std::move(done));
+  // A cluster node looks the key up once it holds everything the log had committed: a retry of a
+  // create another node answered finds that create here (docs/cluster.md, Idempotency across nodes).
+  auto held = std::make_shared<CreateKeyInput>(std::move(in));
+  s.log_barrier([&s, ctx, org_id, held, type_errors, idem_hash, done = std::move(done)](Status caught_up) mutable {
+    if (!caught_up.ok()) {
+      s.idempotency_in_flight.Leave(idem_hash);
+      return done(caught_up);
+    }
+    CreateOrReplay(s, ctx, org_id, std::move(*held), type_errors, idem_hash, std::move(done));
+  });
+}
+
+}  // namespace kl::http
