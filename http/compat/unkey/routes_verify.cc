@@ -54,6 +54,8 @@ json VerifyData(const KeyCheckOutcome& out) {
 
 void VerifyKey(Services& s, std::shared_ptr<RequestContext> ctx, json body, Respond respond) {
   if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Refuse(a, *ctx));
+  // A cluster node cut off from the log past its max staleness vouches for no key (docs/cluster.md).
+  if (Status fresh = ViewFreshEnough(s); !fresh.ok()) return respond(Refuse(fresh, *ctx));
   FieldErrors errors;
   KeyCheckRequest check;
   check.value = RequiredString(body, "key", errors);
@@ -68,13 +70,7 @@ void VerifyKey(Services& s, std::shared_ptr<RequestContext> ctx, json body, Resp
   }
   ReadVerifyExtras(body, errors);  // tags and migrationId: accepted, not used (docs/compat.md)
   if (FailOnErrors(errors, *ctx, respond)) return;
-  check.ip = ctx->peer_ip;  // Unkey's body has no `ip`: the first X-Forwarded-For hop, else the peer
-  if (auto xff = ctx->HeaderView("x-forwarded-for")) {
-    std::string_view first = xff->substr(0, xff->find(','));
-    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
-    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
-    check.ip = std::string(first);
-  }
+  check.ip = ClientIpOf(*ctx);  // Unkey's body has no `ip`: the first X-Forwarded-For hop, else the peer
   check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
   KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);
   respond(DataReply(VerifyData(outcome), ctx->request_id));

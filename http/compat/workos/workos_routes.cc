@@ -82,6 +82,8 @@ void RegisterValidation(Router& router, Services& s) {
   // not read here.
   router.Add("POST", "/api_keys/validations", {kNoQuery, &kValidationBody}, Guarded(s, [&s](auto ctx, Respond respond) {
     if (Status a = Authorize(ctx->principal, "", "apikeys:validate"); !a.ok()) return respond(Refuse(a, *ctx));
+    // A cluster node cut off from the log past its max staleness vouches for no key (docs/cluster.md).
+    if (Status fresh = ViewFreshEnough(s); !fresh.ok()) return respond(Refuse(fresh, *ctx));
     auto value = ValidationValue(*ctx);
     if (!value.ok()) return respond(Refuse(value.status(), *ctx));
     KeyCheckRequest check;
