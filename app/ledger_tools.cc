@@ -10,6 +10,8 @@
 #include <unordered_map>
 
 #include "domain/crypto.h"
+#include "app/chain_check.h"
+#include "app/pg_log_rows.h"
 #include "app/signing_key.h"
 #include "domain/command.h"
 #include "domain/ids.h"
@@ -20,6 +22,7 @@
 #include "events/codec.h"
 #include "projections/digest.h"
 #include "projections/projector.h"
+#include "storage/pg_log.h"
 #include "storage/rocks_log.h"
 
 namespace kl::app {
@@ -49,6 +52,30 @@ void ProgressBar(uint64_t done, uint64_t total) {
                std::string(width - filled, ' ').c_str(), static_cast<unsigned long long>(done),
                static_cast<unsigned long long>(total));
   std::fflush(stderr);
+}
+
+// Where an export reads from and appends its ExportCreated to: the data directory's log, or the
+// cluster log.
+struct ExportSource {
+  Opened embedded;
+  std::unique_ptr<storage::PgLog> cluster;
+  storage::EventLog* log() { return cluster ? static_cast<storage::EventLog*>(cluster.get()) : embedded.log.get(); }
+};
+
+Result<ExportSource> OpenExportSource(const ExportOptions& o) {
+  ExportSource source;
+  if (o.log_uri.empty()) {
+    auto opened = OpenExisting(o.data_dir);
+    if (!opened.ok()) return opened.status();
+    source.embedded = std::move(*opened);
+    return source;
+  }
+  storage::PgLogOptions options;
+  options.conninfo = o.log_uri;
+  auto pg = storage::PgLog::Open(options);
+  if (!pg.ok()) return pg.status();
+  source.cluster = std::move(*pg);
+  return source;
 }
 
 }  // namespace
@@ -99,24 +126,16 @@ int RunVerify(const std::string& data_dir) {
   // 1. Both chains over the whole log, straight from the column family (not via the head).
   auto* log_cf = db->cf(storage::kLogCf);
   std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), log_cf));
-  uint64_t expected = 1;
-  Hash32 prev{};
-  std::unordered_map<std::string, Hash32> org_heads;
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
-    uint64_t seq = storage::DecodeBE64(it->key());
-    if (it->key().size() != 8 || seq != expected) return fail(expected, "missing event (the log has a gap)");
+  ChainCheck chain;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t seq = it->key().size() == 8 ? storage::DecodeBE64(it->key()) : 0;
     auto ev = events::Decode(std::string_view(it->value().data(), it->value().size()));
-    if (!ev.ok()) return fail(seq, "does not decode: " + ev.status().message());
-    if (ev->seq != seq) return fail(seq, "stored under the wrong sequence number");
-    if (ev->prev_hash != prev) return fail(seq, "prev_hash does not link to the previous event");
-    Hash32 org_prev = org_heads.count(ev->org_id) ? org_heads[ev->org_id] : Hash32{};
-    if (ev->org_prev_hash != org_prev) return fail(seq, "org_prev_hash does not link to the org's previous event");
-    if (!events::VerifySeal(*ev)) return fail(seq, "hash or org_hash does not match the event's content");
-    prev = ev->hash;
-    org_heads[ev->org_id] = ev->org_hash;
+    if (!ev.ok()) return fail(chain.count() + 1, "does not decode: " + ev.status().message());
+    if (auto why = chain.Add(seq, *ev)) return fail(chain.count() + 1, *why);
   }
-  if (!it->status().ok()) return fail(expected, "reading the log failed: " + it->status().ToString());
-  uint64_t count = expected - 1;
+  if (!it->status().ok()) return fail(chain.count() + 1, "reading the log failed: " + it->status().ToString());
+  uint64_t count = chain.count();
+  Hash32 prev = chain.head();
 
   // 2. projections == fold(log): fold into a scratch database and compare digests.
   std::string live = projections::ProjectionDigest(*db);
@@ -159,18 +178,24 @@ int RunExport(const ExportOptions& o) {
     std::fprintf(stderr, "export: --to must be an RFC 3339 timestamp\n");
     return 2;
   }
-  auto signer = LoadOrCreateSigningKey(o.data_dir);
+  if (!o.log_uri.empty() && o.signing_key_file.empty()) {
+    std::fprintf(stderr, "export: --log needs --signing-key FILE, the cluster's signing key (docs/cluster.md)\n");
+    return 2;
+  }
+  auto signer = LoadOrCreateSigningKey(o.data_dir, o.signing_key_file);
   if (!signer.ok()) {
     std::fprintf(stderr, "export: %s\n", signer.status().message().c_str());
     return 1;
   }
-  auto opened = OpenExisting(o.data_dir);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "export: %s\n", opened.status().message().c_str());
+  auto source = OpenExportSource(o);
+  if (!source.ok()) {
+    std::fprintf(stderr, "export: %s\n", source.status().message().c_str());
     return 1;
   }
-  auto& [db, log] = opened.value();
-  exports::Exporter exporter(*log, *signer, o.data_dir + "/exports");
+  storage::EventLog* log = source->log();
+  // A CLI export links to the previous manifest of the server's exports directory; the cluster
+  // log's exports are each node's, so one from --log links to none.
+  exports::Exporter exporter(*log, *signer, o.log_uri.empty() ? o.data_dir + "/exports" : "");
   Millis now = NowMillis();
   std::string id = NewId("exp", now);
   auto written = exporter.WriteTo(req, id, now, o.out, o.out + ".manifest.json");
@@ -200,7 +225,41 @@ int RunExport(const ExportOptions& o) {
   return 0;
 }
 
-int RunVerifyExport(const std::string& file, std::string manifest, const std::string& public_key_path) {
+namespace {
+// The export's last event must be in the cluster log with the hash the manifest's head_hash names
+// (the org chain's for an org's export): the file's chain links then tie every event to the log.
+int CheckAnchoredInLog(const std::string& manifest_path, const std::string& log_uri) {
+  std::ifstream in(manifest_path);
+  auto m = nlohmann::json::parse(in, nullptr, false);
+  if (!m.is_object()) return std::fprintf(stderr, "verify-export: cannot read %s\n", manifest_path.c_str()), 1;
+  if (!m.contains("last_seq") || m["last_seq"].is_null() || !m["last_seq"].is_number_unsigned() ||
+      !m.contains("head_hash") || !m["head_hash"].is_string()) {
+    std::printf("verify-export: the export holds no event: nothing to find in the cluster log\n");
+    return 0;
+  }
+  const uint64_t last = m["last_seq"].get<uint64_t>();
+  const bool org_export = m.contains("org_id") && m["org_id"].is_string();
+  auto conn = ConnectToClusterLog(log_uri, /*must_exist=*/true);
+  if (!conn.ok()) return std::fprintf(stderr, "verify-export: %s\n", conn.status().message().c_str()), 1;
+  storage::PgRun run = (*conn)->Run(
+      {storage::PgQuery{std::string("SELECT encode(") + (org_export ? "org_hash" : "hash") +
+                            ", 'hex') FROM keyledger_events WHERE seq = $1",
+                        {storage::PgParam::Int(static_cast<int64_t>(last))}}},
+      ToolDeadline());
+  if (!run.ok()) return std::fprintf(stderr, "verify-export: PostgreSQL: %s\n", run.error.c_str()), 1;
+  if (run.results[0].rows() != 1 || run.results[0].Value(0, 0) != m["head_hash"].get<std::string>()) {
+    std::fprintf(stderr, "verify-export: FAILED: the cluster log's event %llu does not have the export's head hash\n",
+                 static_cast<unsigned long long>(last));
+    return 1;
+  }
+  std::printf("verify-export: its last event (seq %llu) is in the cluster log with the same hash\n",
+              static_cast<unsigned long long>(last));
+  return 0;
+}
+}  // namespace
+
+int RunVerifyExport(const std::string& file, std::string manifest, const std::string& public_key_path,
+                    const std::string& log_uri) {
   if (manifest.empty()) manifest = file + ".manifest.json";
   std::optional<std::string> pem;
   if (!public_key_path.empty()) {
@@ -220,7 +279,7 @@ int RunVerifyExport(const std::string& file, std::string manifest, const std::st
   }
   std::printf("verify-export: %s\n", outcome.message.c_str());
   if (!pem) std::printf("public key id %s (from the manifest: compare it with the id you trust)\n", outcome.public_key_id.c_str());
-  return 0;
+  return log_uri.empty() ? 0 : CheckAnchoredInLog(manifest, log_uri);
 }
 
 }  // namespace kl::app

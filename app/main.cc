@@ -101,13 +101,25 @@ int main(int argc, char** argv) {
   auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
   EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),
              "KEYLEDGER_DATA_DIR");
+  std::string tools_log;
   auto* verify_cmd = cli.add_subcommand("verify", "check both hash chains and projections == fold(log)");
   EnvDefault(verify_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),
              "KEYLEDGER_DATA_DIR");
+  EnvDefault(verify_cmd->add_option("--log", tools_log,
+                                     "verify this cluster log (PostgreSQL URI) instead of the data directory's"),
+             "KEYLEDGER_LOG");
   kl::app::ExportOptions export_opts;
   auto* export_cmd = cli.add_subcommand("export", "write a signed export offline (FILE and FILE.manifest.json)");
   EnvDefault(export_cmd->add_option("--data-dir", export_opts.data_dir, "data directory")->capture_default_str(),
              "KEYLEDGER_DATA_DIR");
+  EnvDefault(export_cmd->add_option("--log", export_opts.log_uri,
+                                     "export from this cluster log (PostgreSQL URI) instead of the data directory's"),
+             "KEYLEDGER_LOG");
+  EnvDefault(export_cmd->add_option("--signing-key", export_opts.signing_key_file,
+                                     "the ledger's signing key (PEM), required with --log; default "
+                                     "<data-dir>/signing.pem")
+                 ->check(CLI::ExistingFile),
+             "KEYLEDGER_SIGNING_KEY");
   export_cmd->add_option("--org", export_opts.org_id, "only this organization's events");
   export_cmd->add_option("--from", export_opts.from, "recorded_at >= this RFC 3339 time");
   export_cmd->add_option("--to", export_opts.to, "recorded_at < this RFC 3339 time");
@@ -118,6 +130,19 @@ int main(int argc, char** argv) {
   verify_export_cmd->add_option("file", ve_file, "the export file")->required();
   verify_export_cmd->add_option("--manifest", ve_manifest, "its manifest (default FILE.manifest.json)");
   verify_export_cmd->add_option("--public-key", ve_key, "verify against this PEM public key only");
+  std::string ve_log;
+  EnvDefault(verify_export_cmd->add_option("--log", ve_log,
+                                            "also check that the export's last event is in this cluster log "
+                                            "(PostgreSQL URI) with the same hash"),
+             "KEYLEDGER_LOG");
+  std::string import_from, import_log;
+  auto* cluster_cmd = cli.add_subcommand("cluster", "cluster tools (docs/cluster.md)");
+  cluster_cmd->require_subcommand(1, 1);
+  auto* import_cmd = cluster_cmd->add_subcommand(
+      "import", "move an embedded ledger (server stopped) into an empty cluster log, chains unchanged");
+  import_cmd->add_option("--from", import_from, "the embedded data directory")->required()->check(CLI::ExistingDirectory);
+  EnvDefault(import_cmd->add_option("--log", import_log, "the cluster log (PostgreSQL URI); must be empty")->required(),
+             "KEYLEDGER_LOG");
   std::string help_topic;
   auto* help_cmd = cli.add_subcommand("help", "show this help, or a subcommand's (help SUBCOMMAND)");
   help_cmd->add_option("subcommand", help_topic, "the subcommand to describe");
@@ -143,8 +168,9 @@ int main(int argc, char** argv) {
   }
   if (*serve_cmd) return kl::app::RunServe(serve);
   if (*replay_cmd) return kl::app::RunReplay(tools_dir);
-  if (*verify_cmd) return kl::app::RunVerify(tools_dir);
+  if (*verify_cmd) return tools_log.empty() ? kl::app::RunVerify(tools_dir) : kl::app::RunVerifyClusterLog(tools_log);
   if (*export_cmd) return kl::app::RunExport(export_opts);
-  if (*verify_export_cmd) return kl::app::RunVerifyExport(ve_file, ve_manifest, ve_key);
+  if (*verify_export_cmd) return kl::app::RunVerifyExport(ve_file, ve_manifest, ve_key, ve_log);
+  if (*import_cmd) return kl::app::RunClusterImport(import_from, import_log);
   return 0;
 }
