@@ -156,7 +156,8 @@ int RunClusterImport(const std::string& data_dir, const std::string& log_uri) {
                 "and webhook secrets then stay under the same key.\n",
                 key.c_str());
   else
-    std::printf("%s has no signing.pem: give every node one --signing-key FILE of its own making.\n",
+    std::printf("%s has no signing.pem: make one key (openssl genpkey -algorithm ed25519 -out FILE) and start "
+                "every node with --signing-key FILE.\n",
                 data_dir.c_str());
   return (*db)->Close().ok() ? 0 : 1;
 }

@@ -21,6 +21,14 @@ Result<std::unique_ptr<storage::PgConnection>> ConnectToClusterLog(const std::st
     if (!run.ok()) return Status(Code::kUnavailable, "PostgreSQL: " + run.error);
     if (run.results[0].Value(0, 0) != "t")
       return Status(Code::kNotFound, "this database holds no keyledger log (no keyledger_events table)");
+    // A reader changes nothing: no migration, but no schema newer than this build knows either.
+    run = (*conn)->Run("SELECT coalesce(max(version), 0) FROM keyledger_schema", ToolDeadline());
+    if (!run.ok()) return Status(Code::kUnavailable, "PostgreSQL: reading the schema version: " + run.error);
+    if (run.results[0].Int(0, 0) > storage::PgSchemaVersionKnown())
+      return Status(Code::kPreconditionFailed, "the database holds keyledger schema version " +
+                                                   std::to_string(run.results[0].Int(0, 0)) +
+                                                   ", newer than this build knows: use a keyledger at least as new");
+    return conn;
   }
   auto migrated = storage::MigratePgSchema(**conn, ToolDeadline());  // refuses a schema newer than known
   if (!migrated.ok()) return migrated.status();

@@ -21,8 +21,10 @@ struct PgLogRow {
   std::string body;            // the event's Cap'n Proto encoding (events/codec.h)
 };
 
-// Connects for an offline tool. With `must_exist`, fails unless the database holds keyledger's
-// tables already (a tool that only reads must not create them in a wrong database).
+// Connects for an offline tool. With `must_exist` (a tool that only reads), fails unless the
+// database holds keyledger's tables already, and changes nothing: no tables made in a wrong
+// database, no migration. Otherwise creates or migrates the schema as a node does. Either way a
+// schema newer than this build knows is refused.
 Result<std::unique_ptr<storage::PgConnection>> ConnectToClusterLog(const std::string& uri, bool must_exist);
 
 // Rows with seq > after_seq, in seq order, at most `limit`, replacing *out.
