@@ -72,12 +72,17 @@ class PgReplicaSet {
   }
 
   // SIGKILL to the primary's postmaster and every process it started, as if its machine died:
-  // nothing is flushed, no client is told. Returns once they are all gone (the port is free).
+  // nothing is flushed, no client is told. Every process is stopped (SIGSTOP) before any is
+  // killed, so none runs on after another died. (A backend that sees the postmaster die while it
+  // waits for the synchronous standby ends its wait and its commit becomes visible to the
+  // backends still running: a postmaster killed alone is a different failure, docs/cluster.md,
+  // "Failover".) Returns once they are all gone (the port is free).
   void KillPrimary() {
     Node& n = nodes_[primary_];
     std::vector<pid_t> pids = PostmasterAndChildren(n.data);
     ::kill(pids.front(), SIGSTOP);  // no new backend is forked while the children are listed
     pids = PostmasterAndChildren(n.data);
+    for (pid_t pid : pids) ::kill(pid, SIGSTOP);
     for (pid_t pid : pids) ::kill(pid, SIGKILL);
     n.running = false;
     for (pid_t pid : pids)
