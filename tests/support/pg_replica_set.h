@@ -76,13 +76,19 @@ class PgReplicaSet {
   // killed, so none runs on after another died. (A backend that sees the postmaster die while it
   // waits for the synchronous standby ends its wait and its commit becomes visible to the
   // backends still running: a postmaster killed alone is a different failure, docs/cluster.md,
-  // "Failover".) Returns once they are all gone (the port is free).
-  void KillPrimary() {
+  // "Failover"; `postmaster_first` makes it: the postmaster is killed, then its children a
+  // moment later.) Returns once they are all gone (the port is free).
+  void KillPrimary(bool postmaster_first = false) {
     Node& n = nodes_[primary_];
     std::vector<pid_t> pids = PostmasterAndChildren(n.data);
     ::kill(pids.front(), SIGSTOP);  // no new backend is forked while the children are listed
     pids = PostmasterAndChildren(n.data);
-    for (pid_t pid : pids) ::kill(pid, SIGSTOP);
+    if (postmaster_first) {
+      ::kill(pids.front(), SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the backends outlive it a moment
+    } else {
+      for (pid_t pid : pids) ::kill(pid, SIGSTOP);
+    }
     for (pid_t pid : pids) ::kill(pid, SIGKILL);
     n.running = false;
     for (pid_t pid : pids)
