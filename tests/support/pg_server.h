@@ -40,21 +40,79 @@ inline int FreeLoopbackPort() {
   return ntohs(a.sin_port);
 }
 
+// Runs `cmd` through the shell as the user that owns the server's files: the `postgres` user
+// when this process is root (PostgreSQL refuses root), else this process's user.
+inline std::string AsServerUser(const std::string& cmd) {
+  if (::geteuid() != 0) return cmd;
+  std::string quoted;
+  for (char c : cmd) {
+    if (c == '\'')
+      quoted += "'\\''";
+    else
+      quoted += c;
+  }
+  return "runuser -u postgres -- sh -c '" + quoted + "'";
+}
+inline void MustRun(const std::string& cmd, const std::string& what) {
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error(what + " failed");
+}
+// A fresh temporary directory the server user may write into.
+inline std::string MakeServerDir(const char* prefix) {
+  if (!std::filesystem::exists(std::string(kPgBin) + "/initdb"))
+    throw std::runtime_error(std::string("PostgreSQL 15 is not installed (no ") + kPgBin +
+                             "/initdb): run scripts/setup.d/postgresql.sh");
+  std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  if (::geteuid() == 0) {
+    passwd* pw = ::getpwnam("postgres");
+    if (!pw) throw std::runtime_error("running as root needs the postgres user (the postgresql-15 package)");
+    if (::chown(tmpl.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown of the temp dir failed");
+  }
+  return tmpl;
+}
+// The first column of the first row of a query on the server at `port`, as psql prints it ("" on
+// an error).
+inline std::string PsqlValue(int port, const std::string& db, const std::string& sql) {
+  std::string cmd = std::string(kPgBin) + "/psql -X -A -t -c \"" + sql + "\" \"host=127.0.0.1 port=" +
+                    std::to_string(port) + " user=postgres dbname=" + db + "\" 2>/dev/null";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (::fgets(buf, sizeof buf, p)) out += buf;
+    ::pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+// The postmaster of the data directory (postmaster.pid's first line) and its children, which are
+// the backends and the server's own processes.
+inline std::vector<pid_t> PostmasterAndChildren(const std::string& data_dir) {
+  std::ifstream pidfile(data_dir + "/postmaster.pid");
+  pid_t postmaster = 0;
+  if (!(pidfile >> postmaster) || postmaster <= 0) throw std::runtime_error("no postmaster.pid");
+  std::vector<pid_t> pids{postmaster};
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+    auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    long ppid = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == postmaster)
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return pids;
+}
+
 class PgServer {
  public:
   PgServer() : port_(FreeLoopbackPort()) {
-    if (!std::filesystem::exists(std::string(kPgBin) + "/initdb"))
-      throw std::runtime_error(std::string("PostgreSQL 15 is not installed (no ") + kPgBin +
-                               "/initdb): run scripts/setup.d/postgresql.sh");
-    std::string tmpl = (std::filesystem::temp_directory_path() / "keyledger-pg-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-    if (::geteuid() == 0) {
-      passwd* pw = ::getpwnam("postgres");
-      if (!pw) throw std::runtime_error("running as root needs the postgres user (the postgresql-15 package)");
-      if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown of the temp dir failed");
-    }
-    Must(AsServerUser(std::string(kPgBin) + "/initdb --no-sync -A trust -U postgres -E UTF8 --locale=C -D " + data() +
+    dir_ = MakeServerDir("keyledger-pg");
+    MustRun(AsServerUser(std::string(kPgBin) + "/initdb --no-sync -A trust -U postgres -E UTF8 --locale=C -D " + data() +
                       " > " + dir_ + "/initdb.log 2>&1"),
          "initdb");
     Start();
@@ -79,13 +137,13 @@ class PgServer {
 
   void Start() {
     // fsync off: the tests kill processes, never the machine, and the box is shared.
-    Must(AsServerUser(PgCtl() + " start -w -t 60 -l " + dir_ + "/server.log -o \"-p " + std::to_string(port_) + " -k " +
+    MustRun(AsServerUser(PgCtl() + " start -w -t 60 -l " + dir_ + "/server.log -o \"-p " + std::to_string(port_) + " -k " +
                       dir_ + " -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB\"" +
                       " > /dev/null 2>&1"),
          "pg_ctl start (see " + dir_ + "/server.log)");
   }
   // Stops the server as a crash would (every backend killed, no checkpoint).
-  void Crash() { Must(AsServerUser(PgCtl() + " stop -m immediate > /dev/null 2>&1"), "pg_ctl stop"); }
+  void Crash() { MustRun(AsServerUser(PgCtl() + " stop -m immediate > /dev/null 2>&1"), "pg_ctl stop"); }
 
   // Freezes the server as a partition would look to its clients: SIGSTOP to the postmaster and
   // every backend, so connections stay open and nothing answers. Resume undoes it.
@@ -106,17 +164,7 @@ class PgServer {
     return name;
   }
   // The first column of the first row of a query, as psql prints it ("" on an error).
-  std::string Query(const std::string& db, const std::string& sql) {
-    std::string cmd = std::string(kPgBin) + "/psql -X -A -t -c \"" + sql + "\" \"" + conninfo(db) + "\" 2>/dev/null";
-    std::string out;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-      char buf[256];
-      while (::fgets(buf, sizeof buf, p)) out += buf;
-      ::pclose(p);
-    }
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-  }
+  std::string Query(const std::string& db, const std::string& sql) { return PsqlValue(port_, db, sql); }
   // Reloads the configuration and waits until new sessions see `setting` = `value` (existing
   // sessions were signalled before that).
   void ReloadUntil(const std::string& setting, const std::string& value) {
@@ -128,7 +176,7 @@ class PgServer {
   void Sql(const std::string& db, const std::string& sql) {
     std::string file = dir_ + "/query.sql";
     std::ofstream(file) << sql << ";\n";
-    Must(std::string(kPgBin) + "/psql -X -q -v ON_ERROR_STOP=1 \"" + conninfo(db) + "\" -f " + file + " > " + dir_ +
+    MustRun(std::string(kPgBin) + "/psql -X -q -v ON_ERROR_STOP=1 \"" + conninfo(db) + "\" -f " + file + " > " + dir_ +
              "/psql.log 2>&1",
          "psql (see " + dir_ + "/psql.log)");
   }
@@ -136,45 +184,8 @@ class PgServer {
  private:
   std::string data() const { return dir_ + "/data"; }
   std::string PgCtl() const { return std::string(kPgBin) + "/pg_ctl -D " + data(); }
-  static std::string AsServerUser(const std::string& cmd) {
-    if (::geteuid() != 0) return cmd;
-    std::string quoted;
-    for (char c : cmd) {
-      if (c == '\'')
-        quoted += "'\\''";
-      else
-        quoted += c;
-    }
-    return "runuser -u postgres -- sh -c '" + quoted + "'";
-  }
-  static void Must(const std::string& cmd, const std::string& what) {
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error(what + " failed");
-  }
-
-  // The postmaster (postmaster.pid's first line) and its children, which are the backends.
-  std::vector<pid_t> ServerPids() const {
-    std::ifstream pidfile(data() + "/postmaster.pid");
-    pid_t postmaster = 0;
-    if (!(pidfile >> postmaster) || postmaster <= 0) throw std::runtime_error("no postmaster.pid");
-    std::vector<pid_t> pids{postmaster};
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      std::string name = entry.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line)) continue;
-      // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-      auto close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      char state = 0;
-      long ppid = 0;
-      if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == postmaster)
-        pids.push_back(static_cast<pid_t>(std::stol(name)));
-    }
-    return pids;
-  }
   void Signal(int sig) {
-    for (pid_t pid : ServerPids())
+    for (pid_t pid : PostmasterAndChildren(data()))
       if (::kill(pid, sig) != 0 && errno != ESRCH)
         throw std::runtime_error(std::string("kill: ") + std::strerror(errno));
   }
