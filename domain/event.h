@@ -79,6 +79,10 @@ struct KeyCreated {
   // (durably, atomically with the key) without storing the header or the body.
   std::optional<std::string> idempotency_key_sha256;
   std::optional<std::string> request_sha256;
+  // An imported key (docs/spec.md, Importing keys): keyledger never saw its plaintext, only the
+  // SHA-256 the customer's previous provider kept; its secret need not have keyledger's format.
+  bool imported = false;
+  std::optional<std::string> migration_id;  // the import batch's label, when the caller gave one
 };
 struct KeyUpdated {  // carries only what changed
   std::optional<std::string> name;

@@ -53,6 +53,7 @@ KeyState CreatedState(const Event& e, Created&& c) {
   if (k.credits) k.credits_refilled_at = e.recorded_at;
   k.credits_basis = k.credits ? k.credits->remaining : 0;
   k.created_seq = e.seq;
+  k.imported = c.imported;
   return k;
 }
 
@@ -173,8 +174,8 @@ static bool IsFreeText(const std::string& s, size_t max) { return Utf8Length(s) 
 constexpr int64_t kMaxTtlSeconds = 315360000;
 constexpr size_t kMaxMetadataBytes = 4096;
 
-Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std::string& org_id,
-                                   const CreateKeyInput& in, FieldErrors errors, const CommandContext& ctx) {
+Result<KeyCreated> DecideKeyCreated(const std::optional<OrgState>& org, const std::string& org_id,
+                                    const CreateKeyInput& in, FieldErrors errors, const CommandContext& ctx) {
   auto fail = [&](const char* field, const char* msg) {
     if (!errors.count(field)) errors[field] = msg;
   };
@@ -231,12 +232,9 @@ Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std
   for (const auto& p : in.permissions.value_or(std::vector<std::string>{}))
     if (std::find(permissions.begin(), permissions.end(), p) == permissions.end()) permissions.push_back(p);
 
-  IssuedSecret secret = IssueSecret(prefix, env);
   KeyCreated c;
   c.name = *in.name;
   c.description = in.description;
-  c.secret_hash_hex = ToHex(secret.hash);
-  c.obfuscated_value = secret.obfuscated_value;
   c.prefix = prefix;
   c.environment = env;
   c.permissions = std::move(permissions);
@@ -251,7 +249,17 @@ Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std
   c.ratelimit = in.ratelimit;
   c.idempotency_key_sha256 = in.idempotency_key_sha256;
   c.request_sha256 = in.request_sha256;
+  return c;
+}
 
+Result<CreatedKey> DecideCreateKey(const std::optional<OrgState>& org, const std::string& org_id,
+                                   const CreateKeyInput& in, FieldErrors type_errors, const CommandContext& ctx) {
+  auto checked = DecideKeyCreated(org, org_id, in, std::move(type_errors), ctx);
+  if (!checked.ok()) return checked.status();
+  KeyCreated c = std::move(*checked);
+  IssuedSecret secret = IssueSecret(c.prefix, c.environment);
+  c.secret_hash_hex = ToHex(secret.hash);
+  c.obfuscated_value = secret.obfuscated_value;
   CreatedKey out;
   out.key_id = NewId("key", ctx.now);
   out.secret_value = std::move(secret.value);

@@ -55,6 +55,7 @@ struct KeyState {
   std::optional<std::string> expiry_warned_window;  // and its window, "7d" or "1d"
   uint64_t version = 0;
   uint64_t created_seq = 0;  // seq of KeyCreated: orders listings newest first
+  bool imported = false;     // imported by its hash (docs/spec.md, Importing keys)
 
   // The status as read at `now`: a key past expires_at reads "expired" before KeyExpired exists.
   std::string StatusAt(Millis now) const;
@@ -99,6 +100,12 @@ struct CreatedKey {
   std::string key_id;
   std::string secret_value;  // plaintext: returned once, never stored
 };
+
+// The rules of docs/spec.md, Creating keys, and the org's state, checked as DecideCreateKey checks
+// them: the KeyCreated they allow, without its secret (secret_hash_hex and obfuscated_value are
+// left empty for the caller: DecideCreateKey issues a secret, DecideImportKey takes a hash).
+Result<KeyCreated> DecideKeyCreated(const std::optional<OrgState>& org, const std::string& org_id,
+                                    const CreateKeyInput& in, FieldErrors type_errors, const CommandContext& ctx);
 
 // Checks every rule of docs/spec.md, Creating keys (all violations at once, merged with the caller's type errors),
 // then the org's state (404/402), then issues the secret.

@@ -114,6 +114,8 @@ struct PayloadWriter {
     Put(b.initRatelimit(), d.ratelimit);
     Put(b.initIdempotencyKeySha256(), d.idempotency_key_sha256);
     Put(b.initRequestSha256(), d.request_sha256);
+    b.setImported(d.imported);
+    Put(b.initMigrationId(), d.migration_id);
   }
   void operator()(const KeyUpdated& d) {
     auto b = p.initKeyUpdated();
@@ -294,6 +296,8 @@ EventData ReadPayload(s::Event::Payload::Reader p) {
       d.ratelimit = Flat(Tri(r.getRatelimit()));
       d.idempotency_key_sha256 = Opt(r.getIdempotencyKeySha256());
       d.request_sha256 = Opt(r.getRequestSha256());
+      d.imported = r.getImported();
+      d.migration_id = Opt(r.getMigrationId());
       return d;
     }
     case s::Event::Payload::KEY_UPDATED: {

@@ -76,6 +76,9 @@ void Payload(const EventData& data, Out& o) {
           // see which creations were idempotent.
           o.OptStr("idempotency_key_sha256", d.idempotency_key_sha256);
           o.OptStr("request_sha256", d.request_sha256);
+          // Only on imported keys, so every other KeyCreated renders (and hashes) as before.
+          if (d.imported) o.Bool("imported", true);
+          if (d.migration_id) o.Str("migration_id", *d.migration_id);
         } else if constexpr (std::is_same_v<T, KeyUpdated>) {
           if (d.name) o.Str("name", *d.name);
           if (d.description) o.OptStr("description", *d.description);

@@ -47,6 +47,8 @@ struct KeyCreated {
   ratelimit @16 :OptRateLimit;
   idempotencyKeySha256 @17 :OptText;
   requestSha256 @18 :OptText;
+  imported @19 :Bool;
+  migrationId @20 :OptText;
 }
 struct KeyUpdated {
   name @0 :OptText;

@@ -54,6 +54,10 @@ void CheckObject(const json& object, const BodyShape& shape, const std::string& 
       out[path + Printable(name)] = UnknownMessage(name, known);
     } else if (it->nested && value.is_object()) {
       CheckObject(value, *it->nested, path + std::string(it->name) + ".", out);
+    } else if (it->nested && value.is_array()) {
+      for (size_t i = 0; i < value.size() && out.size() < kMaxReported; ++i)
+        if (value[i].is_object())
+          CheckObject(value[i], *it->nested, path + std::string(it->name) + "[" + std::to_string(i) + "].", out);
     }
   }
 }

@@ -16,8 +16,9 @@
 namespace kl::http {
 
 // A JSON object of fixed shape. A member with a `nested` shape is checked inside when its value
-// is an object; a member without one is not looked into (scalars, arrays of scalars, and
-// free-form objects such as `metadata`).
+// is an object, or in each object of its value when that is an array ("keys[2].nme"); a member
+// without one is not looked into (scalars, arrays of scalars, and free-form objects such as
+// `metadata`).
 struct BodyShape {
   struct Member {
     std::string_view name;

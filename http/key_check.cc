@@ -9,10 +9,21 @@ namespace kl::http {
 
 namespace {
 
+// The longest secret an import may match: a hash lookup for anything longer is wasted work.
+constexpr size_t kMaxForeignSecret = 512;
+
+bool ForeignSecretPossible(const Services& s, std::string_view value) {
+  return !value.empty() && value.size() <= kMaxForeignSecret && s.reads->HasImportedKeys();
+}
+
 KeyCheckOutcome Decide(Services& s, const Principal& caller, const KeyCheckRequest& in) {
   KeyCheckOutcome out;
   out.now = NowMillis();
-  if (!ParseSecret(in.value)) {
+  // A secret without keyledger's format can only be an imported key's: looked up by its SHA-256
+  // only once imports exist, and MALFORMED whenever no imported key has it (docs/spec.md,
+  // Importing keys), so junk answers as it always did.
+  const bool foreign = !ParseSecret(in.value);
+  if (foreign && !ForeignSecretPossible(s, in.value)) {
     out.code = ValidationCode::kMalformed;
     return out;
   }
@@ -28,6 +39,11 @@ KeyCheckOutcome Decide(Services& s, const Principal& caller, const KeyCheckReque
     if (!org) out.key.reset();
     out.code = out.key ? CheckKeyForUse(*out.key, org->status, out.now, in.required_permissions, ip)
                        : ValidationCode::kNotFound;
+  }
+  if (foreign && (!out.key || !out.key->imported)) {
+    out.key.reset();
+    out.code = ValidationCode::kMalformed;
+    return out;
   }
   if (!out.key || (caller.kind == Principal::Kind::kApiKey && out.key->org_id != caller.org_id())) {
     out.key.reset();

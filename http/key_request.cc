@@ -96,6 +96,13 @@ const BodyShape kCreateKeyBody{{{"name"}, {"description"}, {"permissions"}, {"pe
 const BodyShape kUpdateKeyBody{{{"name"}, {"description"}, {"permissions"}, {"expires_at"}, {"metadata"},
                                 {"enabled"}, {"reason"}, {"ip_allowlist"}, {"credits", &kCreditsShape},
                                 {"ratelimit", &kRateLimitShape}}};
+const BodyShape kSecretHashShape{{{"value"}, {"variant"}}};
+// An imported key: the create body's members and its secret's hash.
+const BodyShape kImportKeyShape{{{"hash", &kSecretHashShape}, {"name"}, {"description"}, {"permissions"},
+                                 {"permission_set"}, {"owner", &kOwnerShape}, {"project_id"}, {"environment"},
+                                 {"prefix"}, {"expires_at"}, {"ttl_seconds"}, {"metadata"}, {"enabled"},
+                                 {"ip_allowlist"}, {"credits", &kCreditsShape}, {"ratelimit", &kRateLimitShape}}};
+const BodyShape kImportKeysBody{{{"migration_id"}, {"keys", &kImportKeyShape}}};
 const BodyShape kRotateKeyBody{{{"grace_seconds"}, {"keep_expiry"}}};
 const BodyShape kRevokeKeyBody{{{"reason"}}};
 
@@ -157,6 +164,54 @@ std::optional<std::string> ReadRevokeKey(const json& body, FieldErrors& errors) 
   auto reason = f.String("reason");
   errors.insert(f.errors().begin(), f.errors().end());
   return reason;
+}
+
+
+KeyImportItem ReadImportKey(const json& item) {
+  KeyImportItem out;
+  out.input = ReadCreateKey(item, out.type_errors);
+  auto hash = item.find("hash");
+  if (hash == item.end() || !hash->is_object()) {
+    out.type_errors["hash"] = "is required: {value, variant}";
+    return out;
+  }
+  auto value = hash->find("value");
+  auto variant = hash->find("variant");
+  if (value == hash->end() || !value->is_string()) {
+    out.type_errors["hash.value"] = "is required (a string)";
+    return out;
+  }
+  out.hash_text = value->get<std::string>();
+  if (variant == hash->end() || !variant->is_string() ||
+      (*variant != "sha256_hex" && *variant != "sha256_base64")) {
+    out.type_errors["hash.variant"] = "must be sha256_hex or sha256_base64";
+    return out;
+  }
+  out.hash = ParseSecretHash(out.hash_text, variant->get_ref<const std::string&>());
+  if (!out.hash) out.type_errors["hash.value"] = "must be a SHA-256 written as its variant says";
+  return out;
+}
+
+ImportKeysRequest ReadImportKeys(const json& body, FieldErrors& errors) {
+  ImportKeysRequest out;
+  if (auto it = body.find("migration_id"); it != body.end()) {
+    if (!it->is_string()) errors["migration_id"] = "must be a string";
+    else out.migration_id = it->get<std::string>();
+  }
+  auto keys = body.find("keys");
+  if (keys == body.end() || !keys->is_array() || keys->empty() || keys->size() > kMaxImportBatch) {
+    errors["keys"] = "is required: an array of 1..100 keys";
+    return out;
+  }
+  for (size_t i = 0; i < keys->size(); ++i) {
+    const json& item = (*keys)[i];
+    if (!item.is_object()) {
+      errors["keys[" + std::to_string(i) + "]"] = "must be an object";
+      continue;
+    }
+    out.items.push_back(ReadImportKey(item));
+  }
+  return out;
 }
 
 }  // namespace kl::http

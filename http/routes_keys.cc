@@ -4,6 +4,8 @@
 #include "domain/time.h"
 #include "http/command_runner.h"
 #include "http/key_create.h"
+#include "http/key_import.h"
+#include "http/reply.h"
 #include "http/key_request.h"
 #include "http/render.h"
 #include "http/route_helpers.h"
@@ -45,6 +47,32 @@ void RegisterKeyRoutes(Router& router, Services& s) {
       reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + r->key.id);
       respond(std::move(reply));
     });
+  }));
+
+  // Importing keys by their hash (docs/spec.md, Importing keys): 200 with each key imported or
+  // failed, in the body's order.
+  router.Add("POST", "/v1/orgs/{org}/api-keys/import", {kNoQuery, &kImportKeysBody},
+             Authenticated(s, [&s](auto ctx, Respond respond) {
+    const std::string org_id = ctx->Param("org");
+    if (Status a = Authorize(ctx->principal, org_id, "apikeys:write"); !a.ok()) return respond(Fail(a, *ctx));
+    auto body = JsonBody(*ctx);
+    if (!body.ok()) return respond(Fail(body.status(), *ctx));
+    if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
+    FieldErrors errors;
+    ImportKeysRequest req = ReadImportKeys(*body, errors);
+    if (!errors.empty()) return respond(Fail(Status::Validation(std::move(errors)), *ctx));
+    ImportKeys(s, ctx, org_id, std::move(req.items), std::move(req.migration_id),
+               [ctx, respond](Result<KeyImportResult> r) {
+                 if (!r.ok()) return respond(Fail(r.status(), *ctx));
+                 json imported = json::array(), failed = json::array();
+                 for (const auto& k : r->imported) imported.push_back({{"hash", k.hash_text}, {"key_id", k.key_id}});
+                 for (const auto& f : r->failed) {
+                   json error = {{"code", ErrorCodeName(f.status.code())}, {"message", f.status.message()}};
+                   if (!f.status.fields().empty()) error["details"] = {{"fields", f.status.fields()}};
+                   failed.push_back({{"hash", f.hash_text}, {"error", std::move(error)}});
+                 }
+                 respond(Reply::Json(200, {{"imported", std::move(imported)}, {"failed", std::move(failed)}}));
+               });
   }));
 
   router.Add("GET", "/v1/orgs/{org}/api-keys", {kListKeysQuery}, Authenticated(s, [&s](auto ctx, Respond respond) {

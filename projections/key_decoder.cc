@@ -28,7 +28,7 @@ enum class F : uint8_t {
   kNone, kId, kOrg, kName, kHash, kObf, kPrefix, kEnv, kPerms, kPset, kOt, kOi, kMeta, kStatus, kCat, kCbt,
   kCbi, kUat, kUses, kEnabled, kIps, kV, kCseq,  // the required ones end here
   kDesc, kProj, kExp, kRat, kRr, kXat, kRf, kRt, kLua, kLui, kLuu, kCrat, kCrb, kClw, kEwf, kEww, kCr, kRl,
-  kRemaining, kRefill, kAmount, kInterval, kLimit, kWindowMs,
+  kRemaining, kRefill, kAmount, kInterval, kLimit, kWindowMs, kImp,
 };
 constexpr uint64_t Bit(F f) { return uint64_t{1} << static_cast<unsigned>(f); }
 constexpr uint64_t kRequired = ((Bit(F::kCseq) << 1) - 1) & ~Bit(F::kNone);
@@ -46,6 +46,7 @@ F TopLevelField(std::string_view k) {
       {"rat", F::kRat},   {"rr", F::kRr},       {"xat", F::kXat},     {"rf", F::kRf},       {"rt", F::kRt},
       {"lua", F::kLua},   {"lui", F::kLui},     {"luu", F::kLuu},     {"crat", F::kCrat},   {"crb", F::kCrb},
       {"clw", F::kClw},   {"ewf", F::kEwf},     {"eww", F::kEww},     {"cr", F::kCr},       {"rl", F::kRl},
+      {"imp", F::kImp},
   };
   auto it = kFields.find(k);
   return it == kFields.end() ? F::kNone : it->second;
@@ -77,6 +78,7 @@ class KeyStateSax {
     if (mode_ != Mode::kNormal) return Nested([&] { return meta_->boolean(v); }, 0);
     if (field_ == F::kEnabled) return k_.enabled = v, Seen();
     if (field_ == F::kClw) return k_.credits_low_warned = v, Seen();
+    if (field_ == F::kImp) return k_.imported = v, Seen();
     return false;
   }
   bool number_integer(int64_t v) {

@@ -47,12 +47,13 @@ std::optional<Millis> PendingWarning(const std::optional<KeyState>& k) {
   return k ? NextWarningDue(*k) : std::nullopt;
 }
 
-// What a KeyCreated adds besides the key's state: the lookup by secret hash and the idempotency
-// record. Written once, never changed.
+// What a KeyCreated adds besides the key's state: the lookup by secret hash, the idempotency
+// record, and for an imported key the mark that imported keys exist (ReadModel::HasImportedKeys).
+// Written once, never changed.
 // `sink` is a rocksdb::WriteBatch (a commit's batch) or a storage::BulkLoad (replay).
 template <typename Sink>
 Status PutCreationIndexes(const Event& e, rocksdb::ColumnFamilyHandle* by_hash, rocksdb::ColumnFamilyHandle* idempotency,
-                          Sink& sink) {
+                          rocksdb::ColumnFamilyHandle* meta, Sink& sink) {
   const auto& c = std::get<KeyCreated>(e.data);
   const std::string& key_id = *e.key_id;
   auto hash = HashFromHex(c.secret_hash_hex);
@@ -62,6 +63,7 @@ Status PutCreationIndexes(const Event& e, rocksdb::ColumnFamilyHandle* by_hash, 
     nlohmann::json record = {{"key_id", key_id}, {"request_sha256", *c.request_sha256}, {"created_at", e.recorded_at}};
     sink.Put(idempotency, *c.idempotency_key_sha256, record.dump());
   }
+  if (c.imported) sink.Put(meta, kImportedKeysMark, "");
   return Status::Ok();
 }
 
@@ -118,7 +120,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       storage::Unindexed(batch).Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), encoded);
       batch.Put(keys_, key->id, encoded);
       if (created) {
-        if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, storage::Unindexed(batch)); !s.ok()) return s;
+        if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, meta_, storage::Unindexed(batch)); !s.ok()) return s;
       }
     }
   } else {
@@ -235,7 +237,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
           // A creation always makes the key's state: its indexes come from the event alone,
           // before the event's strings move into that state (the chunk is recycled after this).
           if (std::holds_alternative<KeyCreated>(e.data)) {
-            if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, bulk); !s.ok()) return s;
+            if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, meta_, bulk); !s.ok()) return s;
           }
           EvolveKey(*slots[i - begin], std::move(e));
         } else {

@@ -24,6 +24,9 @@ inline constexpr const char* kKeyRefillCf = "p_key_refill"; // BE64(next refill)
 inline constexpr const char* kIdempotencyCf = "p_idem";   // sha256(org, Idempotency-Key) -> record
 inline constexpr const char* kOrgsCf = "p_orgs";            // org_id -> OrgState
 inline constexpr const char* kProjMetaCf = "p_meta";        // "checkpoint" -> BE64(seq), "format"
+// In kProjMetaCf once any imported key exists (docs/spec.md, Importing keys): until then a secret
+// without keyledger's format is MALFORMED with no lookup.
+inline constexpr const char* kImportedKeysMark = "imported_keys";
 inline constexpr const char* kKeyWarnCf = "p_key_warn";    // BE64(next warning due) key_id -> ""
 
 // What the projections hold for a given log. Bumped when that changes (2: the warning

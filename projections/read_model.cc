@@ -17,7 +17,16 @@ ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage, StateCach
       refill_(db->cf(kKeyRefillCf)),
       idempotency_(db->cf(kIdempotencyCf)),
       orgs_(db->cf(kOrgsCf)),
-      warn_(db->cf(kKeyWarnCf)) {}
+      warn_(db->cf(kKeyWarnCf)),
+      meta_(db->cf(kProjMetaCf)) {}
+
+bool ReadModel::HasImportedKeys() const {
+  if (imported_keys_seen_.load(std::memory_order_relaxed)) return true;
+  rocksdb::PinnableSlice v;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), meta_, kImportedKeysMark, &v).ok()) return false;
+  imported_keys_seen_.store(true, std::memory_order_relaxed);
+  return true;
+}
 
 std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
   rocksdb::PinnableSlice v;

@@ -1,5 +1,6 @@
 // Reads of the projected state, for the HTTP layer and the CLIs.
 #pragma once
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ class ReadModel {
 
   // The hot-path reads: shared, immutable, without the usage overlay. Null: not found.
   StateCache::KeyPtr FindKeyByHash(const Hash32& secret_hash) const;
+  // Whether any key was imported by its hash (docs/spec.md, Importing keys). Once true it stays
+  // true (keys are never erased), and is then answered from memory.
+  bool HasImportedKeys() const;
   StateCache::OrgPtr FindOrg(const std::string& org_id) const;
   // The cache's generation (StateCache::Generation), or nullopt without a cache.
   std::optional<uint64_t> CacheGeneration() const {
@@ -84,6 +88,8 @@ class ReadModel {
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* orgs_;
   rocksdb::ColumnFamilyHandle* warn_;
+  rocksdb::ColumnFamilyHandle* meta_;
+  mutable std::atomic<bool> imported_keys_seen_{false};
 };
 
 }  // namespace kl::projections

@@ -148,6 +148,7 @@ std::string EncodeKey(const KeyState& k) {
   // The warning bookkeeping only when set: a state without warnings encodes as before it existed.
   if (k.credits_basis != 0) p.Key("crb").Int(k.credits_basis);
   if (k.credits_low_warned) p.Key("clw").Bool(true);
+  if (k.imported) p.Key("imp").Bool(true);  // only when set: other states encode as before
   OptInt(p, "ewf", k.expiry_warned_for);
   OptStr(p, "eww", k.expiry_warned_window);
   if (k.credits) {

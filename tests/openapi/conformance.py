@@ -14,6 +14,7 @@ documented 2xx at least once.
 Uses only Debian's python3, python3-yaml and python3-jsonschema. Exits 1 on any mismatch.
 """
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -428,6 +429,19 @@ def scenario(c):
     c.call("GET", "/v1/orgs", 200, token=manager["value"])
     c.call("GET", "/v1/orgs/beta", 403, token=manager["value"])
     c.call("POST", "/v1/orgs", 403, body={"name": "x"}, token=manager["value"])
+
+    # Importing keys by the SHA-256 of secrets issued elsewhere (docs/spec.md, Importing keys).
+    imported = hashlib.sha256(b"legacy-provider-secret-0001").hexdigest()
+    c.call("POST", f"{keys}/import", 200, body={"migration_id": "conformance", "keys": [
+        {"hash": {"value": imported, "variant": "sha256_hex"}, "name": "imported"},
+        {"hash": {"value": imported, "variant": "sha256_hex"}, "name": "twice"},
+        {"hash": {"value": "nope", "variant": "sha256_base64"}, "name": "broken"}]})
+    c.call("POST", f"{keys}/import", 400, body={"keys": []})
+    c.call("POST", "/v1/orgs/beta/api-keys/import", 402,
+           body={"keys": [{"hash": {"value": imported, "variant": "sha256_hex"}, "name": "late"}]})
+    c.call("POST", "/v1/orgs/nope/api-keys/import", 404,
+           body={"keys": [{"hash": {"value": imported, "variant": "sha256_hex"}, "name": "nobody"}]})
+    c.call("POST", f"{keys}/import", 403, body={"keys": []}, token=reader["value"])
 
     c.call("GET", keys, 200)
     c.call("GET", f"{keys}?status=all&environment=test&owner_id=svc-ci&project_id=web&limit=2", 200)

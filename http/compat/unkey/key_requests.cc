@@ -115,6 +115,9 @@ const BodyShape kUpdateKeyBody{{{"keyId"}, {"name"}, {"externalId"}, {"meta"}, {
                                 {"permissions"}}};
 const BodyShape kVerifyKeyBody{{{"key"}, {"tags"}, {"permissions"}, {"credits", &kVerifyCreditsShape},
                                 {"ratelimits"}, {"migrationId"}}};
+const BodyShape kMigrateKeyShape{{{"hash"}, {"name"}, {"externalId"}, {"meta"}, {"roles"}, {"permissions"},
+                                  {"expires"}, {"enabled"}, {"credits", &kCreditsShape}, {"ratelimits"}}};
+const BodyShape kMigrateKeysBody{{{"migrationId"}, {"apiId"}, {"keys", &kMigrateKeyShape}}};
 const BodyShape kKeyIdBody{{{"keyId"}, {"decrypt"}}};
 const BodyShape kDeleteKeyBody{{{"keyId"}, {"permanent"}}};
 const BodyShape kWhoamiBody{{{"key"}}};
@@ -231,6 +234,40 @@ Result<std::vector<std::string>> ReadPermissionQuery(const std::string& query) {
     out.push_back(std::move(term));
     if (next == std::string::npos) break;
     at = next + 5;
+  }
+  return out;
+}
+
+}  // namespace kl::http::unkey
+
+namespace kl::http::unkey {
+
+MigrateKeysRequest ReadMigrateKeys(const json& body, FieldErrors& errors) {
+  MigrateKeysRequest out;
+  out.api_id = RequiredString(body, "apiId", errors);
+  out.migration_id = RequiredString(body, "migrationId", errors);
+  auto keys = body.find("keys");
+  if (keys == body.end() || !keys->is_array() || keys->empty() || keys->size() > kMaxImportBatch) {
+    errors["keys"] = "is required: an array of 1..100 keys";
+    return out;
+  }
+  for (size_t i = 0; i < keys->size(); ++i) {
+    const json& item = (*keys)[i];
+    auto hash = item.is_object() ? item.find("hash") : item.end();
+    if (hash == item.end() || !hash->is_string()) {
+      errors["keys[" + std::to_string(i) + "].hash"] = "is required (a string)";
+      continue;
+    }
+    // Each key reads as a createKey body of the batch's API; its mistakes fail it alone.
+    json as_create = item;
+    as_create.erase("hash");
+    as_create["apiId"] = out.api_id;
+    KeyImportItem k;
+    k.input = ReadCreateKey(as_create, k.type_errors).input;
+    k.hash_text = hash->get<std::string>();
+    if (auto variant = SecretHashVariantOf(k.hash_text)) k.hash = ParseSecretHash(k.hash_text, *variant);
+    if (!k.hash) k.type_errors["hash"] = "must be a SHA-256: 64 hex digits, or base64";
+    out.items.push_back(std::move(k));
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include "domain/key.h"
 #include "domain/status.h"
 #include "http/input_shape.h"
+#include "http/key_import.h"
 
 namespace kl::http::unkey {
 
@@ -25,12 +26,22 @@ extern const BodyShape kWhoamiBody;      // key
 extern const BodyShape kRerollKeyBody;   // keyId, expiration
 extern const BodyShape kUpdateCreditsBody;
 extern const BodyShape kPermissionsBody; // keyId, permissions
+extern const BodyShape kMigrateKeysBody;  // migrationId, apiId, keys
 
 struct CreateKeyRequest {
   std::string api_id;
   CreateKeyInput input;
 };
 CreateKeyRequest ReadCreateKey(const nlohmann::json& body, FieldErrors& errors);
+
+// keys.migrateKeys: each key a createKey body plus its `hash`, whose encoding (hex or base64 of
+// the secret's SHA-256) is told by its length. A key's own mistakes stay in its item.
+struct MigrateKeysRequest {
+  std::string api_id;
+  std::string migration_id;
+  std::vector<KeyImportItem> items;
+};
+MigrateKeysRequest ReadMigrateKeys(const nlohmann::json& body, FieldErrors& errors);
 
 // updateKey's credits are a partial object: an absent member keeps the key's current value.
 struct CreditsPatch {

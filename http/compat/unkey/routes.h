@@ -10,6 +10,7 @@ void RegisterKeyRoutes(Router& router, Services& services);          // create, 
 void RegisterVerifyRoutes(Router& router, Services& services);       // verifyKey, whoami
 void RegisterKeyGateRoutes(Router& router, Services& services);      // updateCredits, *Permissions
 void RegisterApiRoutes(Router& router, Services& services);          // apis.*
+void RegisterMigrateRoutes(Router& router, Services& services);      // keys.migrateKeys
 // Every other /v2 route: an Unkey-shaped 404 naming docs/compat.md. Registered last.
 void RegisterUnsupportedRoutes(Router& router, Services& services);
 
@@ -18,6 +19,7 @@ inline void RegisterUnkeyRoutes(Router& router, Services& services) {
   RegisterVerifyRoutes(router, services);
   RegisterKeyGateRoutes(router, services);
   RegisterApiRoutes(router, services);
+  RegisterMigrateRoutes(router, services);
   RegisterUnsupportedRoutes(router, services);
 }
 

@@ -81,9 +81,11 @@ void Whoami(Services& s, std::shared_ptr<RequestContext> ctx, json body, Respond
   std::string value = RequiredString(body, "key", errors);
   if (FailOnErrors(errors, *ctx, respond)) return;
   Status unknown(Code::kNotFound, "The requested key does not exist or has been deleted.");
-  if (!ParseSecret(value)) return respond(Refuse(unknown, *ctx));
+  // A secret without keyledger's format names only an imported key (docs/spec.md, Importing keys).
+  const bool foreign = !ParseSecret(value);
+  if (foreign && !s.reads->HasImportedKeys()) return respond(Refuse(unknown, *ctx));
   auto found = s.reads->GetKeyByHash(Sha256(value));
-  if (!found) return respond(Refuse(unknown, *ctx));
+  if (!found || (foreign && !found->imported)) return respond(Refuse(unknown, *ctx));
   auto key = KeyForCaller(s, ctx->principal, found->id, "apikeys:read");
   if (!key.ok()) return respond(Refuse(key.status(), *ctx));
   std::optional<projections::KeyUsageView> usage;

@@ -257,6 +257,46 @@ try {
     assert.ok(notYet instanceof errors.NotFoundErrorResponse, String(notYet));
   });
 
+  await step('keys.migrateKeys imports keys by hash; verifyKey then accepts the original secret', async () => {
+    const { createHash } = await import('node:crypto');
+    // Secrets another provider issued: only their SHA-256 is ever sent.
+    const legacy = `unkey_${Date.now()}XyZmigrated`;
+    const legacyHex = `legacy_${Date.now()}_hex`;
+    const b64 = createHash('sha256').update(legacy).digest('base64');
+    const hex = createHash('sha256').update(legacyHex).digest('hex');
+    const r = await root.keys.migrateKeys({
+      migrationId: 'from-unkey', apiId,
+      keys: [
+        { hash: b64, name: 'migrated', permissions: ['documents.read'], meta: { plan: 'pro' } },
+        { hash: hex, name: 'migrated hex', enabled: false },
+        { hash: 'not-a-hash', name: 'broken' },
+      ],
+    });
+    assert.equal(typeof r.meta.requestId, 'string');
+    assert.equal(r.data.migrated.length, 2);
+    assert.equal(r.data.migrated[0].hash, b64);
+    assert.deepEqual(r.data.failed, ['not-a-hash']);
+    const migratedId = r.data.migrated[0].keyId;
+    const v = (await root.keys.verifyKey({ key: legacy, permissions: 'documents.read' })).data;
+    assert.equal(v.valid, true, JSON.stringify(v));
+    assert.equal(v.code, 'VALID');
+    assert.equal(v.keyId, migratedId);
+    assert.deepEqual(v.meta, { plan: 'pro' });
+    assert.equal((await root.keys.verifyKey({ key: legacyHex })).data.code, 'DISABLED');
+    assert.equal((await root.keys.whoami({ key: legacy })).data.keyId, migratedId);
+    // The same hash again: failed, not imported twice.
+    const again = await root.keys.migrateKeys({ migrationId: 'from-unkey', apiId, keys: [{ hash: b64 }] });
+    assert.deepEqual(again.data, { migrated: [], failed: [b64] });
+    // The ledger holds the import as an event; the secret is nowhere in it.
+    const events = await admin.get(`/v1/orgs/${apiId}/api-keys/${migratedId}/events`);
+    assert.equal(events.json.data[0].type, 'KeyCreated');
+    assert.equal(events.json.data[0].data.imported, true);
+    assert.equal(events.json.data[0].data.migration_id, 'from-unkey');
+    assert.ok(!events.text.includes(legacy));
+    assert.deepEqual((await root.keys.deleteKey({ keyId: migratedId })).data, {});
+    assert.equal((await root.keys.verifyKey({ key: legacy })).data.code, 'NOT_FOUND');
+  });
+
   await step('apis.deleteApi decommissions the organization; getApi is then 404', async () => {
     const other = (await root.apis.createApi({ name: 'short-lived' })).data.apiId;
     const orphan = (await root.keys.createKey({ apiId: other, name: 'orphan' })).data;

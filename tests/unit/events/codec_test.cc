@@ -337,3 +337,36 @@ TEST_CASE("decoding into a used event leaves nothing of what it held", "[events]
     }
   }
 }
+
+TEST_CASE("an imported KeyCreated round-trips, and only it renders imported and migration_id", "[events][codec]") {
+  KeyCreated c;
+  c.name = "from unkey";
+  c.secret_hash_hex = std::string(64, 'c');
+  c.obfuscated_value = "sk_live_\u2026";
+  c.prefix = "sk";
+  c.environment = "live";
+  c.permission_set = "custom";
+  c.owner = Owner{"organization", "acme"};
+  c.imported = true;
+  c.migration_id = "unkey-2026";
+  Event e = test::Fixture(c);
+  events::Seal(e, e.prev_hash, e.org_prev_hash);
+  Event back = RoundTrip(e);
+  const auto& d = std::get<KeyCreated>(back.data);
+  CHECK(d.imported);
+  CHECK(d.migration_id == "unkey-2026");
+  auto data = events::DataToJson(back.data);
+  CHECK(data.at("imported") == true);
+  CHECK(data.at("migration_id") == "unkey-2026");
+  CHECK_FALSE(data.contains("secret_hash_hex"));
+  // The writer's template (written straight from the event) seals it as the JSON object does.
+  Event templated = back;
+  events::Seal(templated, events::MakeCanonicalTemplate(templated), e.prev_hash, e.org_prev_hash);
+  CHECK(templated.hash == e.hash);
+
+  c.imported = false;
+  c.migration_id.reset();
+  auto plain = events::DataToJson(RoundTrip(test::Fixture(c)).data);
+  CHECK_FALSE(plain.contains("imported"));
+  CHECK_FALSE(plain.contains("migration_id"));
+}

@@ -92,3 +92,15 @@ TEST_CASE("input shape: thousands of unknown members give a bounded answer", "[h
   for (int i = 0; i < 5000; ++i) body["m" + std::to_string(i)] = i;
   CHECK(UnknownMembers(body, kKey).size() == 32);
 }
+
+TEST_CASE("input shape: a member holding an array of fixed shapes is checked in each element", "[http][strict]") {
+  const BodyShape hash{{{"value"}, {"variant"}}};
+  const BodyShape item{{{"hash", &hash}, {"name"}}};
+  const BodyShape batch{{{"keys", &item}}};
+  auto errors = UnknownMembers(
+      json{{"keys", json::array({{{"name", "a"}}, 7, {{"nme", "b"}, {"hash", {{"value", "x"}, {"varaint", "y"}}}}})}},
+      batch);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors.at("keys[2].nme") == "is not a known field; did you mean name?");
+  CHECK(errors.at("keys[2].hash.varaint") == "is not a known field; did you mean variant?");
+}

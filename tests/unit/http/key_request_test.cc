@@ -111,3 +111,32 @@ TEST_CASE("key requests: rotate, revoke, organizations and validations", "[http]
   CHECK(errors.count("ip"));
   CHECK(errors.count("required_permissions"));
 }
+
+TEST_CASE("key requests: an import reads each key as a create body plus its hash", "[http][strict]") {
+  const std::string hex(64, 'a');
+  FieldErrors errors;
+  auto req = ReadImportKeys(json{{"migration_id", "m1"},
+                                 {"keys", json::array({{{"hash", {{"value", hex}, {"variant", "sha256_hex"}}},
+                                                        {"name", "k"}, {"ttl_seconds", 60}},
+                                                       {{"hash", {{"value", hex}, {"variant", "md5"}}}, {"name", 3}},
+                                                       {{"name", "no hash"}}})}},
+                            errors);
+  CHECK(errors.empty());
+  CHECK(req.migration_id == "m1");
+  REQUIRE(req.items.size() == 3);
+  CHECK(req.items[0].hash);
+  CHECK(req.items[0].hash_text == hex);
+  CHECK(req.items[0].input.name == "k");
+  CHECK(req.items[0].type_errors.empty());
+  CHECK_FALSE(req.items[1].hash);
+  CHECK(req.items[1].type_errors.count("hash.variant") == 1);
+  CHECK(req.items[1].type_errors.count("name") == 1);
+  CHECK(req.items[2].type_errors.count("hash") == 1);
+
+  FieldErrors whole;
+  ReadImportKeys(json{{"keys", json::array()}}, whole);
+  CHECK(whole.count("keys") == 1);
+  FieldErrors bad_label;
+  ReadImportKeys(json{{"keys", json::array()}, {"migration_id", 5}}, bad_label);
+  CHECK(bad_label.count("migration_id") == 1);
+}

@@ -121,11 +121,13 @@ const json& Resolve(const json& doc, const json& node) {
   return *at;
 }
 
-// The object schema a property stands for, through $ref, allOf and a nullable oneOf; null when
-// it is not an object with listed properties (a scalar, an array, free-form `metadata`).
+// The object schema a property stands for, through $ref, allOf, a nullable oneOf and an array's
+// items (a BodyShape checks each object of an array member); null when it is not an object with
+// listed properties (a scalar, an array of scalars, free-form `metadata`).
 const json* ObjectSchema(const json& doc, const json& property) {
   const json& p = Resolve(doc, property);
   if (p.contains("properties")) return &p;
+  if (p.value("type", json()) == "array" && p.contains("items")) return ObjectSchema(doc, p.at("items"));
   for (const char* combinator : {"allOf", "oneOf", "anyOf"})
     if (p.contains(combinator))
       for (const auto& part : p.at(combinator))

@@ -48,6 +48,7 @@ KeyState FullKey() {
   k.expiry_warned_window = "1d";
   k.version = (1ull << 40) + 5;
   k.created_seq = 200;
+  k.imported = true;
   return k;
 }
 }  // namespace
@@ -55,7 +56,7 @@ KeyState FullKey() {
 TEST_CASE("a key state encodes as a MessagePack map with every field, in its own types", "[projections][codec]") {
   KeyState k = FullKey();
   json j = json::from_msgpack(projections::EncodeKey(k));
-  CHECK(j.size() == 40);
+  CHECK(j.size() == 41);
   CHECK(j["name"] == k.name);
   CHECK(j["desc"] == *k.description);
   CHECK(j["perms"].size() == 20);
@@ -70,6 +71,7 @@ TEST_CASE("a key state encodes as a MessagePack map with every field, in its own
   CHECK(j["v"].get<uint64_t>() == (1ull << 40) + 5);
   CHECK(j["clw"] == true);
   CHECK(j["eww"] == "1d");
+  CHECK(j["imp"] == true);
 }
 
 TEST_CASE("a key state survives encode and decode, optional fields set or not", "[projections][codec]") {
@@ -84,6 +86,7 @@ TEST_CASE("a key state survives encode and decode, optional fields set or not", 
   CHECK(back->ratelimit == full.ratelimit);
   CHECK(back->version == full.version);
   CHECK(back->expiry_warned_for == full.expiry_warned_for);
+  CHECK(back->imported);
   CHECK(projections::EncodeKey(*back) == projections::EncodeKey(full));
 
   KeyState plain;
@@ -98,6 +101,7 @@ TEST_CASE("a key state survives encode and decode, optional fields set or not", 
   CHECK_FALSE(p->ratelimit);
   CHECK(p->credits == plain.credits);
   CHECK(p->enabled);
+  CHECK_FALSE(p->imported);  // absent: a state encoded before imports existed reads as not imported
   CHECK(json::from_msgpack(projections::EncodeKey(plain)).size() == 23);
 }
 
