@@ -6,6 +6,7 @@
 
 #include "domain/key.h"
 #include "domain/org.h"
+#include "projections/key_column_families.h"
 #include "projections/state_cache.h"
 #include "projections/usage_tracker.h"
 #include "storage/database.h"
@@ -76,14 +77,7 @@ class ReadModel {
   storage::Database* db_;
   const UsageTracker* usage_;
   StateCache* cache_;
-  rocksdb::ColumnFamilyHandle* keys_;
-  rocksdb::ColumnFamilyHandle* by_hash_;
-  rocksdb::ColumnFamilyHandle* by_org_;
-  rocksdb::ColumnFamilyHandle* expiry_;
-  rocksdb::ColumnFamilyHandle* refill_;
-  rocksdb::ColumnFamilyHandle* idempotency_;
-  rocksdb::ColumnFamilyHandle* orgs_;
-  rocksdb::ColumnFamilyHandle* warn_;
+  KeyColumnFamilies cf_;
 };
 
 }  // namespace kl::projections
