@@ -1,7 +1,5 @@
 #include "app/workers.h"
 
-#include <pthread.h>
-
 #include <spdlog/spdlog.h>
 
 #include "domain/command.h"
@@ -39,49 +37,18 @@ bool AppendForKey(storage::EventLog& log, const projections::ReadModel& reads, c
   return false;
 }
 
-template <typename Worker>
-void RunEvery(std::mutex& mu, std::condition_variable& cv, bool& stopping, std::chrono::milliseconds period,
-              Worker work) {
-  std::unique_lock lock(mu);
-  while (!stopping) {
-    cv.wait_for(lock, period, [&] { return stopping; });
-    if (stopping) break;
-    lock.unlock();
-    try {
-      work();
-    } catch (const std::exception& e) {
-      spdlog::error("background worker failed: {}", e.what());
-    }
-    lock.lock();
-  }
-}
-
 }  // namespace
 
 UsageFlusher::UsageFlusher(storage::EventLog& log, const projections::ReadModel& reads,
                            projections::UsageTracker& usage, std::chrono::milliseconds period)
-    : log_(log), reads_(reads), usage_(usage), period_(period) {}
+    : log_(log), reads_(reads), usage_(usage), worker_("kl-usage-flush", period, [this] { FlushOnce(); }) {}
 
 UsageFlusher::~UsageFlusher() { Stop(); }
 
-void UsageFlusher::Start() {
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "kl-usage-flush");  // for top and perf
-    Loop();
-  });
-}
-
-void UsageFlusher::Loop() { RunEvery(mu_, cv_, stopping_, period_, [this] { FlushOnce(); }); }
+void UsageFlusher::Start() { worker_.Start(); }
 
 void UsageFlusher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  FlushOnce();  // a clean shutdown loses no usage
+  if (worker_.Stop()) FlushOnce();  // a clean shutdown loses no usage
 }
 
 namespace {
@@ -147,33 +114,13 @@ size_t UsageFlusher::FlushOnce() {
 
 ExpirySweeper::ExpirySweeper(storage::EventLog& log, const projections::ReadModel& reads,
                              std::chrono::milliseconds period)
-    : log_(log), reads_(reads), period_(period) {}
+    : log_(log), reads_(reads), worker_("kl-sweeper", period, [this] { SweepOnce(); }) {}
 
 ExpirySweeper::~ExpirySweeper() { Stop(); }
 
-void ExpirySweeper::Start() {
-  {
-    std::lock_guard lock(mu_);
-    if (thread_.joinable()) return;
-    stopping_ = false;  // started again after a Stop (a cluster node that regained the lease)
-  }
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "kl-sweeper");  // for top and perf
-    Loop();
-  });
-}
+void ExpirySweeper::Start() { worker_.Start(); }
 
-void ExpirySweeper::Loop() { RunEvery(mu_, cv_, stopping_, period_, [this] { SweepOnce(); }); }
-
-void ExpirySweeper::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ExpirySweeper::Stop() { worker_.Stop(); }
 
 size_t ExpirySweeper::SweepOnce() {
   size_t appended = 0;

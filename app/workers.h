@@ -3,10 +3,9 @@
 // node (each flushes the usage it saw; folds merge them), the sweeper only on the node holding
 // the lease for background work, through its fenced log (app/background_lease.h).
 #pragma once
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <chrono>
 
+#include "app/periodic_worker.h"
 #include "projections/read_model.h"
 #include "projections/usage_tracker.h"
 #include "storage/event_log.h"
@@ -26,15 +25,10 @@ class UsageFlusher {
   size_t FlushOnce();
 
  private:
-  void Loop();
   storage::EventLog& log_;
   const projections::ReadModel& reads_;
   projections::UsageTracker& usage_;
-  std::chrono::milliseconds period_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 // Appends KeyExpired (actor system) for active keys past expires_at, within `period` of it,
@@ -51,14 +45,9 @@ class ExpirySweeper {
   size_t SweepOnce();
 
  private:
-  void Loop();
   storage::EventLog& log_;
   const projections::ReadModel& reads_;
-  std::chrono::milliseconds period_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace kl::app

@@ -1,24 +1,13 @@
 #include "exports/untrusted_json.h"
 
+#include "domain/json_depth.h"
+
 namespace kl::exports {
 
 using nlohmann::json;
 
 std::optional<json> ParseBoundedJson(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return std::nullopt;
-    } else if (c == '}' || c == ']') --depth;
-  }
+  if (JsonNestsDeeperThan(text, max_depth)) return std::nullopt;
   json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "domain/json_depth.h"
+
 namespace kl::http {
 
 using nlohmann::json;
@@ -27,21 +29,8 @@ Result<json> ParseJsonBody(const std::string& body, const std::optional<std::str
   if (body.empty() && allow_empty) return json::object();
   if (!content_type || !IsJsonMediaType(*content_type))
     return Status(Code::kUnsupportedMediaType, "the body must be sent as Content-Type: application/json");
-  // Depth guard before parsing: nlohmann's parser recurses, so hostile nesting must stop here.
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > 32) return Status(Code::kMalformedJson, "the JSON nests too deeply");
-    } else if (c == '}' || c == ']') --depth;
-  }
+  // Depth guard before parsing (json_depth.h): hostile nesting must stop before a value is built.
+  if (JsonNestsDeeperThan(body, 32)) return Status(Code::kMalformedJson, "the JSON nests too deeply");
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return Status(Code::kMalformedJson, "the body is not valid JSON (UTF-8)");
   return parsed;

@@ -346,16 +346,19 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
     // before `then` attaches).
     size_t size = bytes.size();
     peer->send(Pistache::RawBuffer(std::move(bytes), size), MSG_NOSIGNAL)
-        .then(
-            [weak, conn, close_after](ssize_t) {
-              conn->queued.fetch_sub(1);
-              auto self = weak.lock();
-              auto peer = conn->peer.lock();
-              if (!self || !peer || !conn->open) return;
-              if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
-              self->Answered(conn, peer, close_after);
-            },
-            [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
+        .then([weak, conn, close_after](ssize_t) { QueuedAnswerSent(weak, conn, close_after); },
+              [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
+  }
+
+  // A whole answer queued on Pistache (Answer, SendFile) is out: the connection reads on.
+  static void QueuedAnswerSent(const std::weak_ptr<FrontDoor>& weak, const std::shared_ptr<Connection>& conn,
+                               bool close_after) {
+    conn->queued.fetch_sub(1);
+    auto self = weak.lock();
+    auto peer = conn->peer.lock();
+    if (!self || !peer || !conn->open) return;
+    if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
+    self->Answered(conn, peer, close_after);
   }
 
   // Reactor thread: the request in progress has its answer; read on.
@@ -412,16 +415,9 @@ class FrontDoor : public Http::Handler, public std::enable_shared_from_this<Fron
     if (close_after) SetHeader(w, "Connection", "close");
     conn->queued.fetch_add(1);
     std::weak_ptr<FrontDoor> weak = weak_from_this();
-    auto done = [weak, conn, close_after] {
-      conn->queued.fetch_sub(1);
-      auto self = weak.lock();
-      auto peer = conn->peer.lock();
-      if (!self || !peer || !conn->open) return;
-      if (close_after) ::shutdown(conn->fd, SHUT_RDWR);
-      self->Answered(conn, peer, close_after);
-    };
     Http::serveFile(w, reply.file_path, Http::Mime::MediaType::fromString(reply.content_type))
-        .then([done](ssize_t) { done(); }, [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
+        .then([weak, conn, close_after](ssize_t) { QueuedAnswerSent(weak, conn, close_after); },
+              [conn](std::exception_ptr) { conn->queued.fetch_sub(1); });
   }
 
   void Refuse(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Tcp::Peer>& peer, const Status& status) {

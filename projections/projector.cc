@@ -74,15 +74,8 @@ Projector::Projector(storage::Database* db, UsageTracker* usage, StateCache* cac
       usage_(usage),
       cache_(cache),
       index_(index),
-      keys_(db->cf(kKeysCf)),
-      by_hash_(db->cf(kKeysByHashCf)),
-      by_org_(db->cf(kKeysByOrgCf)),
-      expiry_(db->cf(kKeyExpiryCf)),
-      refill_(db->cf(kKeyRefillCf)),
-      idempotency_(db->cf(kIdempotencyCf)),
-      orgs_(db->cf(kOrgsCf)),
+      cf_(db),
       meta_(db->cf(kProjMetaCf)),
-      warn_(db->cf(kKeyWarnCf)),
       webhooks_(db->cf(kWebhooksCf)) {}
 
 Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
@@ -93,7 +86,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
     bool created = std::holds_alternative<KeyCreated>(e.data);
     // A creation is its stream's first event (the log checked the stream was empty), so there is
     // no projected key to read.
-    auto s = created ? rocksdb::Status::NotFound() : batch.GetFromBatchAndDB(db_->db(), ro, keys_, *e.key_id, &value);
+    auto s = created ? rocksdb::Status::NotFound() : batch.GetFromBatchAndDB(db_->db(), ro, cf_.keys, *e.key_id, &value);
     if (s.ok()) {
       key = DecodeKey(value);
       if (!key) return Status(Code::kInternal, "projected key " + *e.key_id + " does not decode");
@@ -111,21 +104,21 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       if (before) storage::Unindexed(batch).Delete(cf, ExpiryKey(*before, *e.key_id));
       if (after) storage::Unindexed(batch).Put(cf, ExpiryKey(*after, *e.key_id), "");
     };
-    reindex(expiry_, expiry_before, expiry_after);
-    reindex(refill_, refill_before, refill_after);
-    reindex(warn_, warn_before, warn_after);
+    reindex(cf_.expiry, expiry_before, expiry_after);
+    reindex(cf_.refill, refill_before, refill_after);
+    reindex(cf_.warn, warn_before, warn_after);
     if (key) {
       std::string encoded = EncodeKey(*key);
       // The org's listing holds a copy of the state (a covering index): nothing in a fold reads it.
-      storage::Unindexed(batch).Put(by_org_, KeysByOrgKey(key->org_id, key->created_seq, key->id), encoded);
-      batch.Put(keys_, key->id, encoded);
+      storage::Unindexed(batch).Put(cf_.by_org, KeysByOrgKey(key->org_id, key->created_seq, key->id), encoded);
+      batch.Put(cf_.keys, key->id, encoded);
       if (created) {
-        if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, meta_, storage::Unindexed(batch)); !s.ok()) return s;
+        if (Status s = PutCreationIndexes(e, cf_.by_hash, cf_.idempotency, meta_, storage::Unindexed(batch)); !s.ok()) return s;
       }
     }
   } else {
     std::optional<OrgState> org;
-    auto s = batch.GetFromBatchAndDB(db_->db(), ro, orgs_, e.org_id, &value);
+    auto s = batch.GetFromBatchAndDB(db_->db(), ro, cf_.orgs, e.org_id, &value);
     if (s.ok()) {
       org = DecodeOrg(value);
       if (!org) return Status(Code::kInternal, "projected org " + e.org_id + " does not decode");
@@ -133,7 +126,7 @@ Status Projector::Fold(const Event& e, rocksdb::WriteBatchWithIndex& batch) {
       return storage::FromRocks(s, "read org projection");
     }
     EvolveOrg(org, e);
-    if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+    if (org) batch.Put(cf_.orgs, org->id, EncodeOrg(*org));
     if (Status s = FoldWebhook(*db_, webhooks_, e, batch); !s.ok()) return s;
   }
   return Status::Ok();
@@ -237,7 +230,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
           // A creation always makes the key's state: its indexes come from the event alone,
           // before the event's strings move into that state (the chunk is recycled after this).
           if (std::holds_alternative<KeyCreated>(e.data)) {
-            if (Status s = PutCreationIndexes(e, by_hash_, idempotency_, meta_, bulk); !s.ok()) return s;
+            if (Status s = PutCreationIndexes(e, cf_.by_hash, cf_.idempotency, meta_, bulk); !s.ok()) return s;
           }
           EvolveKey(*slots[i - begin], std::move(e));
         } else {
@@ -286,11 +279,11 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
     for (auto& o : others) o.get();
   }
   for (Encoded& part : encoded) {
-    bulk.PutAll(keys_, std::move(part.keys));
-    bulk.PutAll(by_org_, std::move(part.by_org));
-    bulk.PutAll(expiry_, std::move(part.expiry));
-    bulk.PutAll(refill_, std::move(part.refill));
-    bulk.PutAll(warn_, std::move(part.warn));
+    bulk.PutAll(cf_.keys, std::move(part.keys));
+    bulk.PutAll(cf_.by_org, std::move(part.by_org));
+    bulk.PutAll(cf_.expiry, std::move(part.expiry));
+    bulk.PutAll(cf_.refill, std::move(part.refill));
+    bulk.PutAll(cf_.warn, std::move(part.warn));
   }
   encoded.clear();
   finals.clear();
@@ -302,7 +295,7 @@ Result<uint64_t> Projector::Rebuild(const storage::EventLog& log, const std::fun
   release.join();
   if (!finished.ok()) return finished;
   for (const auto& [id, org] : orgs)
-    if (org) batch.Put(orgs_, org->id, EncodeOrg(*org));
+    if (org) batch.Put(cf_.orgs, org->id, EncodeOrg(*org));
   WriteWebhooks(webhooks, webhooks_, batch);
   if (folded > 0) {
     batch.Put(meta_, "checkpoint", storage::EncodeBE64(from));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/key_column_families.h"
 #include "projections/state_cache.h"
 #include "projections/usage_tracker.h"
 #include "projections/validation_index.h"
@@ -67,15 +68,8 @@ class Projector final : public storage::BatchFolder {
   UsageTracker* usage_;
   StateCache* cache_;
   ValidationIndex* index_;
-  rocksdb::ColumnFamilyHandle* keys_;
-  rocksdb::ColumnFamilyHandle* by_hash_;
-  rocksdb::ColumnFamilyHandle* by_org_;
-  rocksdb::ColumnFamilyHandle* expiry_;
-  rocksdb::ColumnFamilyHandle* refill_;
-  rocksdb::ColumnFamilyHandle* idempotency_;
-  rocksdb::ColumnFamilyHandle* orgs_;
+  KeyColumnFamilies cf_;
   rocksdb::ColumnFamilyHandle* meta_;
-  rocksdb::ColumnFamilyHandle* warn_;
   rocksdb::ColumnFamilyHandle* webhooks_;
 };
 

@@ -10,14 +10,7 @@ ReadModel::ReadModel(storage::Database* db, const UsageTracker* usage, StateCach
     : db_(db),
       usage_(usage),
       cache_(cache),
-      keys_(db->cf(kKeysCf)),
-      by_hash_(db->cf(kKeysByHashCf)),
-      by_org_(db->cf(kKeysByOrgCf)),
-      expiry_(db->cf(kKeyExpiryCf)),
-      refill_(db->cf(kKeyRefillCf)),
-      idempotency_(db->cf(kIdempotencyCf)),
-      orgs_(db->cf(kOrgsCf)),
-      warn_(db->cf(kKeyWarnCf)),
+      cf_(db),
       meta_(db->cf(kProjMetaCf)) {}
 
 bool ReadModel::HasImportedKeys() const {
@@ -30,7 +23,7 @@ bool ReadModel::HasImportedKeys() const {
 
 std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
   rocksdb::PinnableSlice v;
-  if (!db_->db()->Get(rocksdb::ReadOptions(), keys_, key_id, &v).ok()) return std::nullopt;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), cf_.keys, key_id, &v).ok()) return std::nullopt;
   auto key = DecodeKey(std::string_view(v.data(), v.size()));
   if (key && usage_) usage_->Overlay(*key);
   return key;
@@ -39,15 +32,15 @@ std::optional<KeyState> ReadModel::GetKey(const std::string& key_id) const {
 std::optional<KeyState> ReadModel::LoadKeyByHash(const Hash32& h) const {
   rocksdb::PinnableSlice id;
   rocksdb::Slice k(reinterpret_cast<const char*>(h.data()), h.size());
-  if (!db_->db()->Get(rocksdb::ReadOptions(), by_hash_, k, &id).ok()) return std::nullopt;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), cf_.by_hash, k, &id).ok()) return std::nullopt;
   rocksdb::PinnableSlice v;
-  if (!db_->db()->Get(rocksdb::ReadOptions(), keys_, id, &v).ok()) return std::nullopt;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), cf_.keys, id, &v).ok()) return std::nullopt;
   return DecodeKey(std::string_view(v.data(), v.size()));
 }
 
 std::optional<OrgState> ReadModel::LoadOrg(const std::string& org_id) const {
   rocksdb::PinnableSlice v;
-  if (!db_->db()->Get(rocksdb::ReadOptions(), orgs_, org_id, &v).ok()) return std::nullopt;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), cf_.orgs, org_id, &v).ok()) return std::nullopt;
   return DecodeOrg(std::string_view(v.data(), v.size()));
 }
 
@@ -113,7 +106,7 @@ Result<Page<KeyState>> ReadModel::ListKeys(const std::string& org_id, const KeyF
                                            Millis now, ListOrder order) const {
   const bool oldest_first = order == ListOrder::kOldestFirst;
   std::string prefix = org_id + '\0';
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), by_org_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), cf_.by_org));
   if (cursor) {
     auto raw = DecodeCursor(*cursor);
     if (!raw.ok()) return raw.status();
@@ -152,7 +145,7 @@ Result<Page<KeyState>> ReadModel::ListKeys(const std::string& org_id, const KeyF
 
 std::optional<ReadModel::IdempotencyRecord> ReadModel::FindIdempotent(const std::string& key_sha256) const {
   std::string v;
-  if (!db_->db()->Get(rocksdb::ReadOptions(), idempotency_, key_sha256, &v).ok()) return std::nullopt;
+  if (!db_->db()->Get(rocksdb::ReadOptions(), cf_.idempotency, key_sha256, &v).ok()) return std::nullopt;
   auto j = nlohmann::json::parse(v, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   return IdempotencyRecord{j.value("key_id", ""), j.value("request_sha256", ""), j.value("created_at", Millis{0})};
@@ -171,20 +164,20 @@ static std::vector<std::string> DueBefore(rocksdb::DB* db, rocksdb::ColumnFamily
 }
 
 std::vector<std::string> ReadModel::KeysDueToExpire(Millis now, size_t limit) const {
-  return DueBefore(db_->db(), expiry_, now, limit);
+  return DueBefore(db_->db(), cf_.expiry, now, limit);
 }
 
 std::vector<std::string> ReadModel::KeysDueToRefill(Millis now, size_t limit) const {
-  return DueBefore(db_->db(), refill_, now, limit);
+  return DueBefore(db_->db(), cf_.refill, now, limit);
 }
 
 std::vector<std::string> ReadModel::KeysDueForWarning(Millis now, size_t limit) const {
-  return DueBefore(db_->db(), warn_, now, limit);
+  return DueBefore(db_->db(), cf_.warn, now, limit);
 }
 
 Result<Page<OrgState>> ReadModel::ListOrgs(const std::optional<std::string>& cursor, size_t limit) const {
   Page<OrgState> page;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), orgs_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), cf_.orgs));
   if (cursor) {
     it->Seek(*cursor);
     if (it->Valid() && it->key() == rocksdb::Slice(*cursor)) it->Next();

@@ -7,6 +7,7 @@
 
 #include "domain/key.h"
 #include "domain/org.h"
+#include "projections/key_column_families.h"
 #include "projections/state_cache.h"
 #include "projections/usage_tracker.h"
 #include "storage/database.h"
@@ -80,15 +81,8 @@ class ReadModel {
   storage::Database* db_;
   const UsageTracker* usage_;
   StateCache* cache_;
-  rocksdb::ColumnFamilyHandle* keys_;
-  rocksdb::ColumnFamilyHandle* by_hash_;
-  rocksdb::ColumnFamilyHandle* by_org_;
-  rocksdb::ColumnFamilyHandle* expiry_;
-  rocksdb::ColumnFamilyHandle* refill_;
-  rocksdb::ColumnFamilyHandle* idempotency_;
-  rocksdb::ColumnFamilyHandle* orgs_;
-  rocksdb::ColumnFamilyHandle* warn_;
-  rocksdb::ColumnFamilyHandle* meta_;
+  KeyColumnFamilies cf_;
+  rocksdb::ColumnFamilyHandle* meta_;  // the projections' meta column family (checkpoint, marks)
   mutable std::atomic<bool> imported_keys_seen_{false};
 };
 

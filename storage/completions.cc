@@ -30,7 +30,7 @@ Completions::~Completions() { Stop(); }
 
 void Completions::Post(std::vector<Task> tasks) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_) {
       queue_.push_back(std::move(tasks));
       cv_.notify_one();
@@ -42,7 +42,7 @@ void Completions::Post(std::vector<Task> tasks) {
 
 void Completions::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -53,8 +53,8 @@ void Completions::Loop() {
   for (;;) {
     std::vector<Task> tasks;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.wait(lock.Native());
       if (queue_.empty()) return;  // stopping and drained
       tasks = std::move(queue_.front());
       queue_.pop_front();

@@ -8,9 +8,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "domain/mutex.h"
 
 namespace kl::storage {
 
@@ -31,10 +32,10 @@ class Completions {
  private:
   void Loop();
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::vector<Task>> queue_;
-  bool stopping_ = false;
+  std::deque<std::vector<Task>> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -22,6 +22,21 @@ std::string StreamKey(const std::string& stream, uint64_t version) {
   return k;
 }
 constexpr size_t kMaxGroup = 1024;
+
+// The value of `name` as a group sees it: the group's own overlay, else the writer's cache, else
+// `load` from the database (the cache keeps what it loads).
+template <typename Value, typename Load>
+Result<Value> ThroughCache(const std::unordered_map<std::string, Value>& overlay,
+                           std::unordered_map<std::string, Value>& cache, const std::string& name, Load load) {
+  if (auto it = overlay.find(name); it != overlay.end()) return it->second;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    Result<Value> loaded = load(name);
+    if (!loaded.ok()) return loaded;
+    it = cache.emplace(name, *loaded).first;
+  }
+  return it->second;
+}
 }  // namespace
 
 RocksLog::RocksLog(Database* db, BatchFolder* folder)
@@ -207,189 +222,200 @@ bool RocksLog::Writable() {
   return true;
 }
 
-void RocksLog::WriteGroup(std::deque<Pending>& group) {
-  if (!Writable()) {
-    std::vector<Completions::Task> answers;
-    for (Pending& p : group)
-      answers.push_back([done = std::move(p.done)] {
-        done(AppendResult{Status(Code::kUnavailable, "the change could not be made durable; retry later"), {}});
-      });
-    completions_.Post(std::move(answers));
-    return;
-  }
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-  // Changes this group makes, applied to the caches only once the batch is durable.
+// The state of one group while it is staged: the batch, the overlays of what the group changes
+// (applied to the caches only once the batch is durable), and the head it would leave behind.
+struct RocksLog::GroupDraft {
+  explicit GroupDraft(size_t size)
+      : batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true), outcome(size) {}
+  rocksdb::WriteBatchWithIndex batch;
   std::unordered_map<std::string, uint64_t> versions;
   std::unordered_map<std::string, Hash32> org_heads;
-  uint64_t seq;
-  Hash32 hash;
+  uint64_t seq = 0;
+  Hash32 hash{};
+  Millis now = 0;
+  std::vector<Status> outcome;  // one per append in the group
+  bool any_durable = false;
+  size_t accepted = 0;
+};
+
+void RocksLog::WriteGroup(std::deque<Pending>& group) {
+  if (!Writable()) {
+    RefuseGroup(group);
+    return;
+  }
+  GroupDraft draft = BeginGroup(group.size());
+  for (size_t i = 0; i < group.size(); ++i) {
+    draft.outcome[i] = StageAppend(draft, group[i]);
+    if (!draft.outcome[i].ok()) continue;
+    draft.any_durable |= group[i].durable;
+    ++draft.accepted;
+  }
+  Status write_status;
+  if (draft.accepted > 0) write_status = CommitBatch(draft);
+  bool published = draft.accepted > 0 && write_status.ok();
+  if (published) Publish(draft, group);
+  AnswerGroup(group, draft.outcome, write_status);
+  if (published) FireWaiters(draft.seq);
+}
+
+void RocksLog::RefuseGroup(std::deque<Pending>& group) {
+  std::vector<Completions::Task> answers;
+  for (Pending& p : group)
+    answers.push_back([done = std::move(p.done)] {
+      done(AppendResult{Status(Code::kUnavailable, "the change could not be made durable; retry later"), {}});
+    });
+  completions_.Post(std::move(answers));
+}
+
+RocksLog::GroupDraft RocksLog::BeginGroup(size_t size) {
+  GroupDraft draft(size);
   Millis last_recorded;
   {
     std::lock_guard lock(head_mu_);
-    seq = head_seq_;
-    hash = head_hash_;
+    draft.seq = head_seq_;
+    draft.hash = head_hash_;
     last_recorded = head_recorded_at_;
   }
+  draft.now = std::max(NowMillis(), last_recorded);  // recorded_at never goes backwards
   if (stream_versions_.size() > kMaxCached) stream_versions_.clear();
   if (org_heads_.size() > kMaxCached) org_heads_.clear();
-  auto version_of = [&](const std::string& stream) -> Result<uint64_t> {
-    if (auto it = versions.find(stream); it != versions.end()) return it->second;
-    auto it = stream_versions_.find(stream);
-    if (it == stream_versions_.end()) {
-      Result<uint64_t> loaded = LoadStreamVersion(stream);
-      if (!loaded.ok()) return loaded;
-      it = stream_versions_.emplace(stream, *loaded).first;
-    }
-    return it->second;
-  };
-  auto org_head_of = [&](const std::string& org) -> Result<Hash32> {
-    if (auto it = org_heads.find(org); it != org_heads.end()) return it->second;
-    auto it = org_heads_.find(org);
-    if (it == org_heads_.end()) {
-      Result<Hash32> loaded = LoadOrgHead(org);
-      if (!loaded.ok()) return loaded;
-      it = org_heads_.emplace(org, *loaded).first;
-    }
-    return it->second;
-  };
+  return draft;
+}
 
-  std::vector<Status> outcome(group.size());
-  bool any_durable = false;
-  size_t accepted = 0;
-  Millis now = std::max(NowMillis(), last_recorded);  // recorded_at never goes backwards
-  for (size_t i = 0; i < group.size(); ++i) {
-    Pending& p = group[i];
-    // Expectations first: nothing of a conflicting append reaches the batch.
-    std::unordered_map<std::string, uint64_t> expect;
-    bool conflict = false;
-    Status unreadable;
-    for (const Event& e : p.events) {
-      std::string stream = e.Stream();
-      uint64_t current;
-      if (auto it = expect.find(stream); it != expect.end()) {
-        current = it->second;
-      } else {
-        Result<uint64_t> v = version_of(stream);
-        if (!v.ok()) {
-          unreadable = v.status();
-          break;
-        }
-        current = *v;
-      }
-      if (e.stream_version != current + 1) conflict = true;
-      expect[stream] = e.stream_version;
-    }
-    if (!unreadable.ok()) {
-      spdlog::error("append refused, the stream index could not be read: {}", unreadable.message());
-      outcome[i] = Status(Code::kUnavailable, "the log could not be read; retry later");
-      continue;
-    }
-    if (conflict) {
-      outcome[i] = Status(Code::kConflict, "the resource was changed by a concurrent request; retry");
-      continue;
-    }
-    // What this append changes in the group's overlays, to undo it if its fold fails. (Copying
-    // the overlays instead made every group quadratic in its size.)
-    std::vector<std::pair<std::string, std::optional<uint64_t>>> undo_versions;
-    std::vector<std::pair<std::string, std::optional<Hash32>>> undo_org_heads;
-    uint64_t saved_seq = seq;
-    Hash32 saved_hash = hash;
-    batch.SetSavePoint();
-    Status st;
-    for (size_t k = 0; k < p.events.size(); ++k) {
-      Event& e = p.events[k];
-      e.seq = ++seq;
-      e.recorded_at = now;
-      Result<Hash32> org_prev = org_head_of(e.org_id);
-      if (!org_prev.ok()) {
-        st = org_prev.status();
-        break;
-      }
-      events::Seal(e, p.canonical[k], hash, *org_prev);
-      hash = e.hash;
-      {
-        auto [it, fresh] = org_heads.try_emplace(e.org_id, e.org_hash);
-        undo_org_heads.emplace_back(e.org_id, fresh ? std::nullopt : std::optional<Hash32>(it->second));
-        it->second = e.org_hash;
-      }
-      {
-        auto [it, fresh] = versions.try_emplace(e.Stream(), e.stream_version);
-        undo_versions.emplace_back(it->first, fresh ? std::nullopt : std::optional<uint64_t>(it->second));
-        it->second = e.stream_version;
-      }
-      Unindexed(batch).Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
-      Unindexed(batch).Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
-      if (folder_) {
-        st = folder_->Fold(e, batch);
-        if (!st.ok()) break;
-      }
-    }
-    if (!st.ok()) {
-      batch.RollbackToSavePoint();
-      for (auto u = undo_versions.rbegin(); u != undo_versions.rend(); ++u)
-        if (u->second) versions[u->first] = *u->second;
-        else versions.erase(u->first);
-      for (auto u = undo_org_heads.rbegin(); u != undo_org_heads.rend(); ++u)
-        if (u->second) org_heads[u->first] = *u->second;
-        else org_heads.erase(u->first);
-      seq = saved_seq;
-      hash = saved_hash;
-      spdlog::error("append refused, it could not be sealed or folded: {}", st.message());
-      outcome[i] = Status(Code::kInternal, "could not apply the change");
-      continue;
-    }
-    batch.PopSavePoint();
-    any_durable |= p.durable;
-    ++accepted;
-  }
+Result<uint64_t> RocksLog::StreamVersionIn(GroupDraft& draft, const std::string& stream) {
+  return ThroughCache(draft.versions, stream_versions_, stream,
+                      [this](const std::string& s) { return LoadStreamVersion(s); });
+}
 
-  Status write_status;
-  if (accepted > 0) {
-    // Once per group: each org's head after the group, and the folder's checkpoint.
-    for (const auto& [org, head] : org_heads)
-      Unindexed(batch).Put(org_heads_cf_, org, std::string(reinterpret_cast<const char*>(head.data()), head.size()));
-    if (folder_) folder_->RecordCheckpoint(seq, batch);
-    rocksdb::WriteOptions wo;
-    wo.sync = any_durable;
-    auto write_started = std::chrono::steady_clock::now();
-    rocksdb::Status s = db_->db()->Write(wo, batch.GetWriteBatch());
-    ObserveCommit(std::chrono::steady_clock::now() - write_started, accepted);
-    write_status = FromRocks(s, "append");
-    if (!write_status.ok()) {
-      degraded_ = true;
-      last_resume_attempt_ = std::chrono::steady_clock::now();
-      spdlog::error("log append failed, appends are refused until it can write again: {}", s.ToString());
-      write_status = Status(Code::kUnavailable, "the change could not be made durable; retry later");
-    }
-  }
+Result<Hash32> RocksLog::OrgHeadIn(GroupDraft& draft, const std::string& org) {
+  return ThroughCache(draft.org_heads, org_heads_, org, [this](const std::string& o) { return LoadOrgHead(o); });
+}
 
-  if (accepted > 0 && write_status.ok()) {
-    for (auto& [k, v] : versions) stream_versions_[k] = v;
-    for (auto& [k, v] : org_heads) org_heads_[k] = v;
-    {
-      std::lock_guard lock(head_mu_);
-      head_seq_ = seq;
-      head_hash_ = hash;
-      head_recorded_at_ = now;
-      stats_.batches++;
-      stats_.batched_appends += accepted;
-      size_t bucket = 0;
-      while (bucket + 1 < kBatchSizeBuckets && (size_t{1} << bucket) < accepted) ++bucket;
-      stats_.batch_sizes[bucket]++;
-      for (size_t i = 0; i < group.size(); ++i)
-        if (outcome[i].ok())
-          for (const Event& e : group[i].events) stats_.appended_by_type[e.data.index()]++;
+Status RocksLog::CheckExpectations(GroupDraft& draft, const Pending& p) {
+  std::unordered_map<std::string, uint64_t> expect;
+  bool conflict = false;
+  for (const Event& e : p.events) {
+    std::string stream = e.Stream();
+    uint64_t current;
+    if (auto it = expect.find(stream); it != expect.end()) {
+      current = it->second;
+    } else {
+      Result<uint64_t> v = StreamVersionIn(draft, stream);
+      if (!v.ok()) {
+        spdlog::error("append refused, the stream index could not be read: {}", v.status().message());
+        return Status(Code::kUnavailable, "the log could not be read; retry later");
+      }
+      current = *v;
     }
-    if (folder_) {
-      std::vector<const Event*> committed;
-      for (size_t i = 0; i < group.size(); ++i)
-        if (outcome[i].ok())
-          for (const Event& e : group[i].events) committed.push_back(&e);
-      folder_->Committed(committed);
-    }
+    if (e.stream_version != current + 1) conflict = true;
+    expect[stream] = e.stream_version;
   }
+  if (conflict) return Status(Code::kConflict, "the resource was changed by a concurrent request; retry");
+  return Status();
+}
+
+Status RocksLog::StageAppend(GroupDraft& draft, Pending& p) {
+  // Expectations first: nothing of a conflicting append reaches the batch.
+  if (Status expected = CheckExpectations(draft, p); !expected.ok()) return expected;
+  // What this append changes in the group's overlays, to undo it if its fold fails. (Copying
+  // the overlays instead made every group quadratic in its size.)
+  AppendUndo undo{draft.seq, draft.hash, {}, {}};
+  draft.batch.SetSavePoint();
+  Status st;
+  for (size_t k = 0; k < p.events.size() && st.ok(); ++k) st = SealEvent(draft, p.events[k], p.canonical[k], undo);
+  if (!st.ok()) {
+    RollBack(draft, undo);
+    spdlog::error("append refused, it could not be sealed or folded: {}", st.message());
+    return Status(Code::kInternal, "could not apply the change");
+  }
+  draft.batch.PopSavePoint();
+  return Status();
+}
+
+Status RocksLog::SealEvent(GroupDraft& draft, Event& e, const events::CanonicalTemplate& canonical,
+                           AppendUndo& undo) {
+  e.seq = ++draft.seq;
+  e.recorded_at = draft.now;
+  Result<Hash32> org_prev = OrgHeadIn(draft, e.org_id);
+  if (!org_prev.ok()) return org_prev.status();
+  events::Seal(e, canonical, draft.hash, *org_prev);
+  draft.hash = e.hash;
+  {
+    auto [it, fresh] = draft.org_heads.try_emplace(e.org_id, e.org_hash);
+    undo.org_heads.emplace_back(e.org_id, fresh ? std::nullopt : std::optional<Hash32>(it->second));
+    it->second = e.org_hash;
+  }
+  {
+    auto [it, fresh] = draft.versions.try_emplace(e.Stream(), e.stream_version);
+    undo.versions.emplace_back(it->first, fresh ? std::nullopt : std::optional<uint64_t>(it->second));
+    it->second = e.stream_version;
+  }
+  Unindexed(draft.batch).Put(log_cf_, EncodeBE64(e.seq), events::Encode(e));
+  Unindexed(draft.batch).Put(streams_cf_, StreamKey(e.Stream(), e.stream_version), EncodeBE64(e.seq));
+  if (folder_) return folder_->Fold(e, draft.batch);
+  return Status();
+}
+
+void RocksLog::RollBack(GroupDraft& draft, const AppendUndo& undo) {
+  draft.batch.RollbackToSavePoint();
+  for (auto u = undo.versions.rbegin(); u != undo.versions.rend(); ++u)
+    if (u->second) draft.versions[u->first] = *u->second;
+    else draft.versions.erase(u->first);
+  for (auto u = undo.org_heads.rbegin(); u != undo.org_heads.rend(); ++u)
+    if (u->second) draft.org_heads[u->first] = *u->second;
+    else draft.org_heads.erase(u->first);
+  draft.seq = undo.seq;
+  draft.hash = undo.hash;
+}
+
+Status RocksLog::CommitBatch(GroupDraft& draft) {
+  // Once per group: each org's head after the group, and the folder's checkpoint.
+  for (const auto& [org, head] : draft.org_heads)
+    Unindexed(draft.batch)
+        .Put(org_heads_cf_, org, std::string(reinterpret_cast<const char*>(head.data()), head.size()));
+  if (folder_) folder_->RecordCheckpoint(draft.seq, draft.batch);
+  rocksdb::WriteOptions wo;
+  wo.sync = draft.any_durable;
+  auto write_started = std::chrono::steady_clock::now();
+  rocksdb::Status s = db_->db()->Write(wo, draft.batch.GetWriteBatch());
+  ObserveCommit(std::chrono::steady_clock::now() - write_started, draft.accepted);
+  if (s.ok()) return Status();
+  degraded_ = true;
+  last_resume_attempt_ = std::chrono::steady_clock::now();
+  spdlog::error("log append failed, appends are refused until it can write again: {}", s.ToString());
+  return Status(Code::kUnavailable, "the change could not be made durable; retry later");
+}
+
+void RocksLog::Publish(GroupDraft& draft, const std::deque<Pending>& group) {
+  for (auto& [k, v] : draft.versions) stream_versions_[k] = v;
+  for (auto& [k, v] : draft.org_heads) org_heads_[k] = v;
+  {
+    std::lock_guard lock(head_mu_);
+    head_seq_ = draft.seq;
+    head_hash_ = draft.hash;
+    head_recorded_at_ = draft.now;
+    stats_.batches++;
+    stats_.batched_appends += draft.accepted;
+    size_t bucket = 0;
+    while (bucket + 1 < kBatchSizeBuckets && (size_t{1} << bucket) < draft.accepted) ++bucket;
+    stats_.batch_sizes[bucket]++;
+    for (size_t i = 0; i < group.size(); ++i)
+      if (draft.outcome[i].ok())
+        for (const Event& e : group[i].events) stats_.appended_by_type[e.data.index()]++;
+  }
+  if (folder_) {
+    std::vector<const Event*> committed;
+    for (size_t i = 0; i < group.size(); ++i)
+      if (draft.outcome[i].ok())
+        for (const Event& e : group[i].events) committed.push_back(&e);
+    folder_->Committed(committed);
+  }
+}
+
+void RocksLog::AnswerGroup(std::deque<Pending>& group, const std::vector<Status>& outcome,
+                           const Status& write_status) {
   // Answered on the completions thread, in commit order: the writer goes on to the next group.
-  // Reads already see this group (Committed above) by the time any caller hears of it.
+  // Reads already see this group (Publish) by the time any caller hears of it.
   std::vector<Completions::Task> answers;
   answers.reserve(group.size());
   for (size_t i = 0; i < group.size(); ++i) {
@@ -399,7 +425,6 @@ void RocksLog::WriteGroup(std::deque<Pending>& group) {
     answers.push_back([done = std::move(group[i].done), r = std::move(r)]() mutable { done(std::move(r)); });
   }
   completions_.Post(std::move(answers));
-  if (accepted > 0 && write_status.ok()) FireWaiters(seq);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -59,7 +60,33 @@ class RocksLog final : public EventLog {
   RocksLog(Database* db, BatchFolder* folder);
   void WriterLoop();
   void TimerLoop();
+  // One group commit, in its steps: stage every append of the group into one batch (checking
+  // each one's stream versions, sealing its events into the chains, folding them into the
+  // projections), write the batch once, then publish the new head and answer every append.
+  struct GroupDraft;
+  struct AppendUndo {  // what one staged append changed in the draft, to roll it back
+    uint64_t seq;
+    Hash32 hash;
+    std::vector<std::pair<std::string, std::optional<uint64_t>>> versions;
+    std::vector<std::pair<std::string, std::optional<Hash32>>> org_heads;
+  };
   void WriteGroup(std::deque<Pending>& group);
+  void RefuseGroup(std::deque<Pending>& group);  // answers every append "unavailable"
+  GroupDraft BeginGroup(size_t size);
+  // The version / org head as of the draft: its overlay, else the cache, else the database.
+  Result<uint64_t> StreamVersionIn(GroupDraft& draft, const std::string& stream);
+  Result<Hash32> OrgHeadIn(GroupDraft& draft, const std::string& org);
+  // OK, or the append's refusal: a version conflict or an unreadable stream index.
+  Status CheckExpectations(GroupDraft& draft, const Pending& p);
+  // Adds the append to the draft whole, or leaves the draft as it was and returns why not.
+  Status StageAppend(GroupDraft& draft, Pending& p);
+  Status SealEvent(GroupDraft& draft, Event& e, const events::CanonicalTemplate& canonical, AppendUndo& undo);
+  void RollBack(GroupDraft& draft, const AppendUndo& undo);
+  // Writes the batch (synced if any append asked to be durable); a failure degrades the log.
+  Status CommitBatch(GroupDraft& draft);
+  // After a durable write: the caches, the head and stats, and the folder's in-memory state.
+  void Publish(GroupDraft& draft, const std::deque<Pending>& group);
+  void AnswerGroup(std::deque<Pending>& group, const std::vector<Status>& outcome, const Status& write_status);
   // A read error is an error, never "new stream" or "empty org": either would let an append
   // through against a version or chain head it never saw.
   Result<uint64_t> LoadStreamVersion(const std::string& stream) const;
