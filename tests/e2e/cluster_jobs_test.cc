@@ -44,7 +44,8 @@ std::set<std::string> OrgEventIds(Client& admin, const std::string& org) {
   auto r = admin.Get("/v1/events?limit=1000&org_id=" + org);
   if (r.status != 200) throw std::runtime_error("events: " + r.body);
   std::set<std::string> ids;
-  for (const auto& e : r.Json()["data"]) ids.insert(e["id"].get<std::string>());
+  const auto page = r.Json();  // held: a range-for over a temporary's member would dangle
+  for (const auto& e : page["data"]) ids.insert(e["id"].get<std::string>());
   return ids;
 }
 std::map<std::string, int> DeliveryCounts(const WebhookReceiver& receiver) {
