@@ -3,6 +3,7 @@
 #include "domain/key.h"
 #include "domain/org.h"
 #include "domain/secret.h"
+#include "domain/time.h"
 
 using namespace kl;
 
@@ -151,3 +152,24 @@ TEST_CASE("WorkOS's organization and user ids are keyledger ids as they are", "[
   CHECK(k->org_id == org_id);
   CHECK(k->owner == Owner{"user", "user_01EHZNVPK3SFK441A1RGBFSHRX"});
 }
+TEST_CASE("credit refills fall on the next UTC day or month boundary", "[domain]") {
+  KeyState k;
+  k.id = "key_1";
+  k.org_id = "acme";
+  k.version = 4;
+  k.credits = Credits{0, CreditRefill{50, "daily"}};
+  k.credits_refilled_at = *ParseTime("2026-11-22T14:06:00Z");
+  CHECK(NextCreditRefill(k) == ParseTime("2026-11-23T00:00:00Z"));
+  k.credits->refill->interval = "monthly";
+  CHECK(NextCreditRefill(k) == ParseTime("2026-12-01T00:00:00Z"));
+  k.credits_refilled_at = *ParseTime("2026-12-31T23:59:59Z");
+  CHECK(NextCreditRefill(k) == ParseTime("2027-01-01T00:00:00Z"));
+  CommandContext early{*ParseTime("2026-12-31T23:59:59.500Z"), Actor{"system", "sweeper"}, "r"};
+  CHECK(DecideRefillCredits(k, early).empty());
+  CommandContext due{*ParseTime("2027-01-01T00:00:00Z"), Actor{"system", "sweeper"}, "r"};
+  auto ev = DecideRefillCredits(k, due);
+  REQUIRE(ev.size() == 1);
+  CHECK(std::get<KeyCreditsRefilled>(ev[0].data).remaining == 50);
+  CHECK(ev[0].stream_version == 5);
+}
+
