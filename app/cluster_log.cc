@@ -40,6 +40,7 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
                   "the data directory holds an embedded log: a cluster node needs a data directory of its own");
   storage::PgLogOptions options;
   options.conninfo = config.log_uri;
+  options.slow_commit = std::chrono::milliseconds(config.slow_commit_ms);
   auto pg = storage::PgLog::Open(options);
   if (!pg.ok()) return pg.status();
   if (projector->Checkpoint() > (*pg)->HeadSeq())

@@ -115,6 +115,7 @@ void PgLog::AppendFenced(std::vector<Event> events, bool, AppendFence fence, App
 }
 
 void PgLog::Enqueue(Pending p) {
+  p.deadline = CurrentAppendDeadline();
   // Rendered here, on the appender's thread: the writer only fills in seq and recorded_at.
   p.canonical.reserve(p.events.size());
   for (const Event& e : p.events) p.canonical.push_back(events::MakeCanonicalTemplate(e));
@@ -144,6 +145,8 @@ void PgLog::WriterLoop() {
         queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       }
       stopping = stopping_;
+      // From here an append is in a group: its deadline no longer applies (append_deadline.h).
+      RefuseExpiredLocked(std::chrono::steady_clock::now());
       while (!queue_.empty() && group.size() < kMaxGroup) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -169,8 +172,46 @@ void PgLog::WriterLoop() {
       if (stopping && !in_doubt_) return;
       continue;
     }
+    const auto started = std::chrono::steady_clock::now();
+    const size_t appends = group.size();
     WriteGroup(group);
+    ObserveCommit(std::chrono::steady_clock::now() - started, appends);
   }
+}
+
+void PgLog::RefuseExpiredLocked(std::chrono::steady_clock::time_point now) {
+  auto expired = [now](const Pending& p) { return p.deadline != kNoAppendDeadline && p.deadline <= now; };
+  std::vector<Completions::Task> answers;
+  for (Pending& p : queue_)
+    if (expired(p))
+      answers.push_back([done = std::move(p.done)] {
+        done(AppendResult{Status(Code::kUnavailable,
+                                 "the request's deadline passed before its change could be committed; it was not "
+                                 "applied, retry later"),
+                          {}});
+      });
+  if (answers.empty()) return;
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), expired), queue_.end());
+  {
+    std::lock_guard lock(head_mu_);
+    stats_.expired_appends += answers.size();
+  }
+  completions_.Post(std::move(answers));
+}
+
+void PgLog::ObserveCommit(std::chrono::steady_clock::duration took, size_t appends) {
+  double seconds = std::chrono::duration<double>(took).count();
+  bool slow = took >= options_.slow_commit;
+  {
+    std::lock_guard lock(head_mu_);
+    stats_.commit_seconds += seconds;
+    stats_.longest_commit_seconds = std::max(stats_.longest_commit_seconds, seconds);
+    if (slow) stats_.slow_commits++;
+  }
+  if (slow)
+    spdlog::warn("a commit of {} appends took {:.0f} ms in PostgreSQL (a slow or unreachable server, a lock "
+                 "wait, or a synchronous standby that lags)",
+                 appends, seconds * 1000);
 }
 
 bool PgLog::EnsureWriter() {

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "events/chain.h"
+#include "storage/append_deadline.h"
 #include "storage/completions.h"
 #include "storage/event_log.h"
 #include "storage/pg_conn.h"
@@ -40,6 +41,8 @@ struct PgLogOptions {
   // the fast path, this the fallback).
   std::chrono::milliseconds poll_interval{500};
   std::chrono::milliseconds read_timeout{30000};
+  // A group whose round trips take this long is logged and counted in LogStats::slow_commits.
+  std::chrono::milliseconds slow_commit{1000};
 };
 
 class PgLog final : public EventLog {
@@ -77,6 +80,7 @@ class PgLog final : public EventLog {
     std::vector<events::CanonicalTemplate> canonical;  // one per event, made by the appender
     AppendCallback done;
     std::optional<AppendFence> fence;
+    AppendDeadline deadline = kNoAppendDeadline;  // see append_deadline.h
   };
   using Group = std::deque<Pending>;
   // A group whose COMMIT was sent but whose answer never came: it may or may not be in the log.
@@ -96,6 +100,10 @@ class PgLog final : public EventLog {
   void WriterLoop();
   void Enqueue(Pending pending);
   void WriteGroup(Group& group);
+  // Answers "not applied" to every queued append whose request deadline has passed, before it
+  // can enter a group (append_deadline.h). queue_mu_ held.
+  void RefuseExpiredLocked(std::chrono::steady_clock::time_point now);
+  void ObserveCommit(std::chrono::steady_clock::duration took, size_t appends);
   // Seals the group's appends against `snap` (conflicts marked in outcome) and returns the
   // phase 2 queries; *last is the head after the group.
   std::vector<PgQuery> SealGroup(Group& group, const Snapshot& snap, std::vector<Status>& outcome, LogHead* last);
