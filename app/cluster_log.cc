@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "app/folded_point.h"
 #include "storage/rocks_log.h"
 
 namespace kl::app {
@@ -43,9 +44,19 @@ Result<std::unique_ptr<storage::EventLog>> OpenServeLog(const ServeConfig& confi
   options.slow_commit = std::chrono::milliseconds(config.slow_commit_ms);
   auto pg = storage::PgLog::Open(options);
   if (!pg.ok()) return pg.status();
+  if (auto point = LoadFoldedPoint(*db)) {
+    auto mismatch = CheckFoldedPoint(**pg, *point);
+    if (!mismatch.ok()) return mismatch.status();
+    if (*mismatch)
+      return Status(Code::kPreconditionFailed,
+                    "the cluster log went back: " + **mismatch +
+                        ". This node's view holds events the log no longer has; start it with an empty data directory "
+                        "to rebuild its view from the log (docs/cluster.md, \"A log that went back\")");
+  }
   if (projector->Checkpoint() > (*pg)->HeadSeq())
     return Status(Code::kPreconditionFailed,
-                  "the projections have folded further than the log's head: this data directory followed another log");
+                  "the projections have folded further than the log's head: this data directory followed another "
+                  "log, or the log went back (docs/cluster.md)");
   spdlog::info("cluster node on the PostgreSQL log (head seq {})", (*pg)->HeadSeq());
   if (config.signing_key_file.empty())
     spdlog::warn("no --signing-key: this node signs heads and exports with its own key in the data directory, "
@@ -94,6 +105,9 @@ void ClusterNodeLog::StartFollowing() {
   if (following_ || stopping_) return;
   following_ = true;
   folded_ = projector_->Checkpoint();
+  // Start-up's catch-up folds without recording the point: then the first read learns it.
+  folded_point_ = LoadFoldedPoint(*db_);
+  if (folded_point_ && folded_point_->seq != folded_) folded_point_.reset();
   // Start-up's catch-up has just read the log to its end.
   confirmed_at_ns_.store(SteadyNowNs(), std::memory_order_relaxed);
   follower_ = std::thread([this] {
@@ -168,10 +182,23 @@ storage::AppendCallback ClusterNodeLog::AfterFold(storage::AppendCallback done) 
   };
 }
 
+void ClusterNodeLog::NoteLogWentBack(bool went_back) {
+  std::vector<storage::Completions::Task> due;
+  {
+    std::lock_guard lock(mu_);
+    log_went_back_ = went_back;
+    if (!went_back) return;
+    // Committed in the log, but this node cannot fold them: answered now, as at Stop.
+    for (auto& [seq, answer] : parked_) due.push_back(std::move(answer));
+    parked_.clear();
+  }
+  answers_.Post(std::move(due));
+}
+
 void ClusterNodeLog::WhenFolded(uint64_t seq, std::function<void()> answer) {
   {
     std::lock_guard lock(mu_);
-    if (folded_ < seq && following_ && !stopping_) {
+    if (folded_ < seq && following_ && !stopping_ && !log_went_back_) {
       parked_.emplace(seq, std::move(answer));
       return;
     }
@@ -189,7 +216,22 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
   // Sent at `asked`, a read that returns less than asked for saw everything committed by then
   // (commit order is seq order, docs/cluster.md): once folded, the view is as of `asked`.
   const int64_t asked = SteadyNowNs();
-  if (Status s = log_->Read(from, kFoldBatch, &batch); !s.ok()) return s;
+  // Each read starts one event early, at the last one folded: the log must still hold it.
+  const size_t overlap = from > 0 ? 1 : 0;
+  if (Status s = log_->Read(from - overlap, kFoldBatch + overlap, &batch); !s.ok()) return s;
+  if (overlap) {
+    const Event* at = batch.empty() ? nullptr : &batch.front();
+    FoldedPoint expected = folded_point_.value_or(FoldedPoint{from, at ? at->hash : Hash32{}});
+    if (auto why = FoldedPointMismatch(expected, at)) {
+      NoteLogWentBack(true);
+      return Status(Code::kInternal, "the cluster log went back: " + *why +
+                                         "; this node's view holds events the log no longer has. Restart it with an "
+                                         "empty data directory (docs/cluster.md, \"A log that went back\")");
+    }
+    NoteLogWentBack(false);
+    folded_point_ = expected;
+    batch.erase(batch.begin());
+  }
   const bool reached_end = batch.size() < kFoldBatch;
   if (batch.empty()) {
     std::vector<storage::Completions::Task> due;
@@ -206,8 +248,11 @@ Result<size_t> ClusterNodeLog::FoldNext(std::vector<Event>& batch) {
   for (const Event& e : batch)
     if (Status s = projector_->Fold(e, writes); !s.ok()) return s;
   projector_->RecordCheckpoint(batch.back().seq, writes);
+  const FoldedPoint last{batch.back().seq, batch.back().hash};
+  RecordFoldedPoint(last, *db_, writes);
   if (auto s = db_->db()->Write(rocksdb::WriteOptions(), writes.GetWriteBatch()); !s.ok())
     return storage::FromRocks(s, "fold the cluster log");
+  folded_point_ = last;
   std::vector<const Event*> committed;
   committed.reserve(batch.size());
   for (const Event& e : batch) committed.push_back(&e);

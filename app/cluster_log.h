@@ -17,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "app/folded_point.h"
 #include "app/serve.h"
 #include "http/log_barrier.h"
 #include "http/view_freshness.h"
@@ -84,7 +86,10 @@ class ClusterNodeLog final : public storage::EventLog {
   Result<size_t> FoldNext(std::vector<Event>& batch);
   // Under mu_: the view is as of `asked_ns`; barriers asked by then go into `due`.
   void ConfirmedCaughtUp(int64_t asked_ns, std::vector<storage::Completions::Task>& due);
-  // Runs `answer` once the projections hold `seq` (at once if they do).
+  // The follower found that the log no longer holds what it folded (app/folded_point.h), or
+  // that it holds it again. While it does not, appends are answered once committed, unfolded.
+  void NoteLogWentBack(bool went_back);
+  // Runs `answer` once the projections hold `seq` (at once if they do, or the log went back).
   void WhenFolded(uint64_t seq, std::function<void()> answer);
 
   std::unique_ptr<storage::PgLog> log_;
@@ -97,9 +102,12 @@ class ClusterNodeLog final : public storage::EventLog {
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t folded_ = 0;  // the projections' checkpoint
+  // The follower's own: the last event folded, checked on every read (app/folded_point.h).
+  std::optional<FoldedPoint> folded_point_;
   bool wake_ = false;
   bool stopping_ = false;
   bool following_ = false;
+  bool log_went_back_ = false;
   std::multimap<uint64_t, std::function<void()>> parked_;
   // AfterLogHead's callers by id: when each asked (steady ns) and what to run.
   struct Barrier {
