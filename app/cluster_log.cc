@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "storage/pg_claims.h"
 #include "storage/pg_counters.h"
 #include "storage/rocks_log.h"
 
@@ -72,6 +73,11 @@ std::unique_ptr<storage::SharedCounters> MakeSharedCounters(const ServeConfig& c
   // A validation waits at most this long for the counters before it answers 503: well within a
   // client's timeout, long enough for a busy server.
   return std::make_unique<storage::PgCounters>(config.log_uri, std::chrono::milliseconds(2000));
+}
+
+std::unique_ptr<storage::SharedClaims> MakeSharedClaims(const ServeConfig& config) {
+  if (config.log_uri.empty()) return nullptr;
+  return std::make_unique<storage::PgClaims>(config.log_uri, std::chrono::milliseconds(2000));
 }
 
 http::LogBarrier MakeLogBarrier(storage::EventLog& log) {

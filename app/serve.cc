@@ -115,11 +115,14 @@ int RunServe(const ServeConfig& config) {
   services.log_barrier = MakeLogBarrier(**log);  // empty on the embedded log
   if (config.usage_flush_ms > 0) services.usage = &usage;
   // A cluster node decides credits and rate limits with the other nodes, on threads of their own.
+  // Idempotent creates claim their key with the other nodes first, on the same threads.
   auto counters = MakeSharedCounters(config);  // null on the embedded log
+  auto claims = MakeSharedClaims(config);      // null on the embedded log
   std::unique_ptr<http::BlockingPool> counter_work;
   if (counters) {
     counter_work = std::make_unique<http::BlockingPool>(4);
     services.counters = counters.get();
+    services.claims = claims.get();
     services.counter_work = counter_work.get();
   }
   UsageFlusher flusher(**log, reads, usage, std::chrono::milliseconds(std::max(1, config.usage_flush_ms)));

@@ -17,6 +17,7 @@
 #include "projections/validation_index.h"
 #include "storage/backup.h"
 #include "storage/event_log.h"
+#include "storage/shared_claims.h"
 #include "storage/shared_counters.h"
 #include "domain/webhook_secret.h"
 #include "projections/webhook_projection.h"
@@ -52,6 +53,9 @@ struct Services {
   // UsageTracker decides alone.
   storage::SharedCounters* counters = nullptr;
   BlockingPool* counter_work = nullptr;
+  // A cluster node's: claims on Idempotency-Keys held for the whole cluster while a create runs
+  // (run on counter_work). Null on an embedded node.
+  storage::SharedClaims* claims = nullptr;
 };
 
 }  // namespace kl::http

@@ -74,6 +74,16 @@ const std::vector<Migration>& Migrations() {
                 epoch bigint NOT NULL,
                 spent bigint NOT NULL))",
        }},
+      {4,
+       "claims on idempotency keys in flight",
+       {
+           // One row per claimed name (storage/pg_claims.h): the claim's token and its expiry on
+           // the database's clock. An expired row may be claimed again.
+           R"(CREATE TABLE keyledger_claims (
+                name       text        PRIMARY KEY,
+                token      text        NOT NULL,
+                expires_at timestamptz NOT NULL))",
+       }},
   };
   return all;
 }
