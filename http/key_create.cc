@@ -12,6 +12,9 @@
 
 namespace kl::http {
 
+// How long an Idempotency-Key replays its create; after that it may create again.
+constexpr Millis kIdempotencyWindow = 24LL * 3600 * 1000;
+
 // A create whose Idempotency-Key (if any) is held in idempotency_in_flight: replays an earlier
 // create with that key, or runs the command. Releases the key either way.
 static void CreateOrReplay(Services& s, const std::shared_ptr<RequestContext>& ctx, const std::string& org_id,
@@ -19,8 +22,7 @@ static void CreateOrReplay(Services& s, const std::shared_ptr<RequestContext>& c
                            KeyCreationDone done) {
   Millis now = NowMillis();
   if (!idem_hash.empty()) {
-    constexpr Millis kWindow = 24LL * 3600 * 1000;
-    if (auto prior = s.reads->FindIdempotent(idem_hash); prior && now - prior->created_at < kWindow) {
+    if (auto prior = s.reads->FindIdempotent(idem_hash); prior && now - prior->created_at < kIdempotencyWindow) {
       s.idempotency_in_flight.Leave(idem_hash);
       if (prior->request_sha256 != *in.request_sha256)
         return done(Status(Code::kConflict, "this Idempotency-Key was used with a different body"));
@@ -97,7 +99,8 @@ void CreateWhileClaimed(Services& s, std::shared_ptr<ClaimedCreate> c, std::stri
 // claims again once the winner gave the claim back without one, or answers 409 at give_up_at.
 void AwaitOtherCreate(Services& s, std::shared_ptr<ClaimedCreate> c) {
   s.log_barrier([&s, c](Status caught_up) {
-    if (caught_up.ok() && s.reads->FindIdempotent(c->idem_hash))
+    auto prior = caught_up.ok() ? s.reads->FindIdempotent(c->idem_hash) : std::nullopt;
+    if (prior && NowMillis() - prior->created_at < kIdempotencyWindow)  // a replay, never a create unclaimed
       return CreateOrReplay(s, c->ctx, c->org_id, std::move(c->in), c->type_errors, c->idem_hash,
                             std::move(c->done));
     if (std::chrono::steady_clock::now() >= c->give_up_at) {
