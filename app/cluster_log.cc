@@ -7,6 +7,8 @@
 #include <limits>
 
 #include "app/folded_point.h"
+#include "storage/pg_claims.h"
+#include "storage/pg_counters.h"
 #include "storage/rocks_log.h"
 
 namespace kl::app {
@@ -76,6 +78,18 @@ std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, c
   if (!node) return nullptr;
   return std::make_unique<http::ViewFreshness>([node] { return node->ViewAge(); },
                                                std::chrono::milliseconds(config.max_staleness_ms));
+}
+
+std::unique_ptr<storage::SharedCounters> MakeSharedCounters(const ServeConfig& config) {
+  if (config.log_uri.empty()) return nullptr;
+  // A validation waits at most this long for the counters before it answers 503: well within a
+  // client's timeout, long enough for a busy server.
+  return std::make_unique<storage::PgCounters>(config.log_uri, std::chrono::milliseconds(2000));
+}
+
+std::unique_ptr<storage::SharedClaims> MakeSharedClaims(const ServeConfig& config) {
+  if (config.log_uri.empty()) return nullptr;
+  return std::make_unique<storage::PgClaims>(config.log_uri, std::chrono::milliseconds(2000));
 }
 
 http::LogBarrier MakeLogBarrier(storage::EventLog& log) {

@@ -28,6 +28,8 @@
 #include "storage/completions.h"
 #include "storage/database.h"
 #include "storage/pg_log.h"
+#include "storage/shared_claims.h"
+#include "storage/shared_counters.h"
 
 namespace kl::app {
 
@@ -41,6 +43,12 @@ void StartFollowing(storage::EventLog& log);
 std::unique_ptr<http::ViewFreshness> MakeViewFreshness(storage::EventLog& log, const ServeConfig& config);
 // A cluster node's barrier for the routes (http/log_barrier.h); empty for the embedded log.
 http::LogBarrier MakeLogBarrier(storage::EventLog& log);
+// A cluster node's counters for credits and rate limits, shared with every node in PostgreSQL
+// (docs/cluster.md, "Credits and rate limits across nodes"); null for the embedded log.
+std::unique_ptr<storage::SharedCounters> MakeSharedCounters(const ServeConfig& config);
+// A cluster node's claims on Idempotency-Keys in flight, shared with every node in PostgreSQL
+// (docs/cluster.md, "Idempotency across nodes"); null for the embedded log.
+std::unique_ptr<storage::SharedClaims> MakeSharedClaims(const ServeConfig& config);
 
 class ClusterNodeLog final : public storage::EventLog {
  public:

@@ -114,6 +114,17 @@ int RunServe(const ServeConfig& config) {
   services.freshness = freshness.get();
   services.log_barrier = MakeLogBarrier(**log);  // empty on the embedded log
   if (config.usage_flush_ms > 0) services.usage = &usage;
+  // A cluster node decides credits and rate limits with the other nodes, on threads of their own.
+  // Idempotent creates claim their key with the other nodes first, on the same threads.
+  auto counters = MakeSharedCounters(config);  // null on the embedded log
+  auto claims = MakeSharedClaims(config);      // null on the embedded log
+  std::unique_ptr<http::BlockingPool> counter_work;
+  if (counters) {
+    counter_work = std::make_unique<http::BlockingPool>(4);
+    services.counters = counters.get();
+    services.claims = claims.get();
+    services.counter_work = counter_work.get();
+  }
   UsageFlusher flusher(**log, reads, usage, std::chrono::milliseconds(std::max(1, config.usage_flush_ms)));
   // Cluster-wide jobs run on the lease holder only, and append fenced (docs/cluster.md).
   auto lease = BackgroundLease::ForServe(config);
@@ -177,6 +188,7 @@ int RunServe(const ServeConfig& config) {
   services.ready = false;
   server.Shutdown();    // stop accepting; in-flight requests end with it
   blocking.Stop();      // queued exports finish (they append to the log, stopped below)
+  if (counter_work) counter_work->Stop();  // queued validations are answered (and recorded)
   flusher.Stop();       // a clean shutdown loses no usage
   lease->Stop();        // the sweeper; the dispatcher's transfers in flight are cancelled (their events stay pending)
   (*log)->Stop();       // every queued append is written and answered

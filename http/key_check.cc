@@ -4,6 +4,7 @@
 #include "domain/crypto.h"
 #include "domain/secret.h"
 #include "domain/time.h"
+#include "storage/shared_counters.h"
 
 namespace kl::http {
 
@@ -16,7 +17,9 @@ bool ForeignSecretPossible(const Services& s, std::string_view value) {
   return !value.empty() && value.size() <= kMaxForeignSecret && s.reads->HasImportedKeys();
 }
 
-KeyCheckOutcome Decide(Services& s, const Principal& caller, const KeyCheckRequest& in) {
+// Every check before the last two gates (docs/policy-gates.md): out.code is VALID when only the
+// rate limit and the credits remain to be decided.
+KeyCheckOutcome DecideBeforeGates(Services& s, const Principal& caller, const KeyCheckRequest& in) {
   KeyCheckOutcome out;
   out.now = NowMillis();
   // A secret without keyledger's format can only be an imported key's: looked up by its SHA-256
@@ -50,7 +53,17 @@ KeyCheckOutcome Decide(Services& s, const Principal& caller, const KeyCheckReque
     out.code = ValidationCode::kNotFound;
     return out;
   }
-  if (!s.usage) return out;
+  return out;
+}
+
+bool SharedGates(const Services& s, const KeyCheckOutcome& out) {
+  return s.counters && s.usage && out.code == ValidationCode::kValid && out.key &&
+         (out.key->credits || out.key->ratelimit);
+}
+
+// The last two gates decided by this node alone (UsageTracker), and the use or refusal recorded.
+KeyCheckOutcome DecideLocalGates(Services& s, KeyCheckOutcome out, const KeyCheckRequest& in) {
+  if (!s.usage || !out.key) return out;
   if (out.code != ValidationCode::kValid) {
     s.usage->RecordRejection(*out.key, ValidationCodeName(out.code), out.now, in.ip, in.user_agent);
     return out;
@@ -62,10 +75,67 @@ KeyCheckOutcome Decide(Services& s, const Principal& caller, const KeyCheckReque
   return out;
 }
 
+// The credits and rate-limit gates through the shared counters (blocking: a counter_work thread).
+Result<KeyCheckOutcome> DecideShared(Services& s, KeyCheckOutcome out, const KeyCheckRequest& in) {
+  const KeyState& key = *out.key;
+  storage::CounterSpend spend;
+  spend.key_id = key.id;
+  if (key.ratelimit) spend.rate = storage::CounterSpend::Rate{key.ratelimit->limit, key.ratelimit->window_ms};
+  if (key.credits)  // the epoch: when they were last set, the same on every node (docs/cluster.md)
+    spend.credits = storage::CounterSpend::Credits{key.credits_refilled_at.value_or(0), key.credits_basis, 1};
+  // Spent out as far as this node knows already: its view never shows more than the counter has
+  // left, so the refusal needs no round trip.
+  auto live = s.usage->LiveCredits(key);
+  storage::CounterOutcome counted;
+  if (!key.ratelimit && live && *live <= 0) {
+    counted.credits_ok = false;
+  } else {
+    auto spent = s.counters->Spend(spend);
+    if (!spent.ok())
+      return Status(Code::kUnavailable, "the key's credits and rate limit are counted for the whole cluster, and "
+                                        "the counters cannot be reached now; retry later");
+    counted = *spent;
+  }
+  if (key.ratelimit) {
+    projections::RateLimitState rl;
+    rl.limit = key.ratelimit->limit;
+    rl.remaining = std::max<int64_t>(0, rl.limit - counted.rate_used);
+    rl.reset_at = counted.rate_reset_at;
+    out.gates.ratelimit = rl;
+  }
+  if (!counted.rate_ok) out.code = ValidationCode::kRateLimited;
+  else if (key.credits && !counted.credits_ok) out.code = ValidationCode::kUsageExceeded;
+  if (key.credits)
+    out.gates.credits_remaining =
+        out.code == ValidationCode::kValid ? std::max<int64_t>(0, key.credits_basis - counted.credits_spent) : 0;
+  out.gates.code = out.code;
+  s.usage->RecordDecided(key, out.code, key.credits && out.code == ValidationCode::kValid ? 1 : 0, out.now, in.ip,
+                         in.user_agent);
+  out.usage = s.usage->View(key);
+  if (out.gates.credits_remaining) out.usage->credits_remaining = out.gates.credits_remaining;
+  return out;
+}
+
 }  // namespace
 
+void CheckKeyThen(Services& s, const Principal& caller, KeyCheckRequest in, KeyCheckDone done) {
+  KeyCheckOutcome before = DecideBeforeGates(s, caller, in);
+  if (!SharedGates(s, before)) {
+    KeyCheckOutcome out = DecideLocalGates(s, std::move(before), in);
+    if (s.metrics) s.metrics->ObserveValidation(out.code);
+    return done(std::move(out));
+  }
+  auto job = [&s, before = std::move(before), in = std::move(in), done = std::move(done)]() mutable {
+    Result<KeyCheckOutcome> out = DecideShared(s, std::move(before), in);
+    if (out.ok() && s.metrics) s.metrics->ObserveValidation(out->code);
+    done(std::move(out));
+  };
+  if (s.counter_work) return s.counter_work->Post(std::move(job));
+  job();
+}
+
 KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckRequest& in) {
-  KeyCheckOutcome out = Decide(s, caller, in);
+  KeyCheckOutcome out = DecideLocalGates(s, DecideBeforeGates(s, caller, in), in);
   if (s.metrics) s.metrics->ObserveValidation(out.code);
   return out;
 }

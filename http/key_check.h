@@ -3,6 +3,7 @@
 // (docs/api.md; docs/gateways.md). The routes differ only in how they read the request and
 // render the outcome.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,15 @@ std::string ClientIpOf(const RequestContext& ctx, std::optional<std::string> fro
 // Decides, records the use (or the refusal) and counts it in the metrics. A key-authenticated
 // caller sees only its own organization's keys (others read as NOT_FOUND).
 KeyCheckOutcome CheckKey(Services& s, const Principal& caller, const KeyCheckRequest& in);
+
+// The same, answered through `done`, which every route calls it with. On a cluster node a key with
+// credits or a rate limit is decided by the shared counters (docs/cluster.md, "Credits and rate
+// limits across nodes"): the round trip runs on `counter_work`, never on the calling reactor
+// thread, and `done` then runs there; when the counters cannot be reached, `done` gets
+// kUnavailable (503) and the use is neither granted nor recorded. Every other check, and every
+// check on an embedded node, answers inline as CheckKey does.
+using KeyCheckDone = std::function<void(Result<KeyCheckOutcome>)>;
+void CheckKeyThen(Services& s, const Principal& caller, KeyCheckRequest in, KeyCheckDone done);
 
 // kUnavailable (503) when this cluster node's view of the shared log is older than its max
 // staleness (docs/cluster.md, "Staleness"): it may be missing a revocation, so it must not answer

@@ -171,7 +171,13 @@ void Authz(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respon
   check.required_permissions = std::move(permissions.value());
   check.ip = ClientIp(*ctx);
   check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
-  respond(Render(CheckKey(s, *gateway, check)));
+  CheckKeyThen(s, *gateway, std::move(check), [respond](Result<KeyCheckOutcome> checked) {
+    if (checked.ok()) return respond(Render(*checked));
+    // A cluster node that cannot reach the shared counters of a key with credits or a rate limit.
+    Reply r = Answer(503, "UNAVAILABLE");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(std::move(r));
+  });
 }
 
 }  // namespace

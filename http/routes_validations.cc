@@ -42,16 +42,19 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     check.ip = ClientIpOf(*ctx, std::move(body->ip));
     check.user_agent = body->user_agent ? std::move(*body->user_agent)
                                         : std::string(ctx->HeaderView("user-agent").value_or(""));
-    KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);
-
-    ValidationAnswer a;
-    a.code = outcome.code;
-    if (outcome.code == ValidationCode::kValid) a.key = outcome.key, a.usage = outcome.usage ? &*outcome.usage : nullptr;
-    a.credits_remaining = outcome.gates.credits_remaining;
-    a.ratelimit = outcome.gates.ratelimit;
-    Reply r;
-    r.body = SerializeValidation(a, outcome.now);
-    respond(std::move(r));
+    CheckKeyThen(s, ctx->principal, std::move(check), [ctx, respond](Result<KeyCheckOutcome> checked) {
+      if (!checked.ok()) return respond(Fail(checked.status(), *ctx));
+      const KeyCheckOutcome& outcome = *checked;
+      ValidationAnswer a;
+      a.code = outcome.code;
+      if (outcome.code == ValidationCode::kValid)
+        a.key = outcome.key, a.usage = outcome.usage ? &*outcome.usage : nullptr;
+      a.credits_remaining = outcome.gates.credits_remaining;
+      a.ratelimit = outcome.gates.ratelimit;
+      Reply r;
+      r.body = SerializeValidation(a, outcome.now);
+      respond(std::move(r));
+    });
   }));
 }
 

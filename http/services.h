@@ -5,6 +5,7 @@
 
 #include "domain/signer.h"
 #include "exports/exporter.h"
+#include "http/blocking_pool.h"
 #include "http/blocking_work.h"
 #include "http/in_flight.h"
 #include "http/log_barrier.h"
@@ -16,6 +17,8 @@
 #include "projections/validation_index.h"
 #include "storage/backup.h"
 #include "storage/event_log.h"
+#include "storage/shared_claims.h"
+#include "storage/shared_counters.h"
 #include "domain/webhook_secret.h"
 #include "projections/webhook_projection.h"
 #include "webhooks/delivery_store.h"
@@ -45,6 +48,14 @@ struct Services {
   // A cluster node's: waits until its projections hold the log's head (an idempotent create
   // looks up its key on this node only after that). Empty on an embedded node.
   LogBarrier log_barrier;
+  // A cluster node's: the counters every node spends credits and rate limits from, and the
+  // threads that wait for them (never a reactor thread). Null on an embedded node, whose
+  // UsageTracker decides alone.
+  storage::SharedCounters* counters = nullptr;
+  BlockingPool* counter_work = nullptr;
+  // A cluster node's: claims on Idempotency-Keys held for the whole cluster while a create runs
+  // (run on counter_work). Null on an embedded node.
+  storage::SharedClaims* claims = nullptr;
 };
 
 }  // namespace kl::http

@@ -124,18 +124,42 @@ GateOutcome UsageTracker::TryUse(const KeyState& key, Millis now, const std::str
   }
   if (key.credits) out.credits_remaining = std::max<int64_t>(0, credits - (out.code == ValidationCode::kValid));
 
-  if (out.code == ValidationCode::kValid) {
-    int64_t spend = key.credits ? 1 : 0;
-    if (spend) {
-      *e.live_credits -= 1;
-      e.uncommitted_spent += 1;
-    }
-    if (!e.pending.used) e.pending.used.emplace();
-    e.pending.used->Add(now, ip, ua, spend);
-  } else {
-    e.pending.rejected[ValidationCodeName(out.code)].Add(now, ip, ua, 0);
-  }
+  RecordLocked(e, key, out.code, key.credits && out.code == ValidationCode::kValid ? 1 : 0, now, ip, ua);
   return out;
+}
+
+void UsageTracker::RecordLocked(Entry& e, const KeyState& key, ValidationCode code, int64_t credits_spent, Millis now,
+                                const std::string& ip, const std::string& ua) {
+  e.pending.key_id = key.id;
+  e.pending.org_id = key.org_id;
+  if (code != ValidationCode::kValid) {
+    e.pending.rejected[ValidationCodeName(code)].Add(now, ip, ua, 0);
+    return;
+  }
+  if (credits_spent > 0 && key.credits) {
+    if (!e.live_credits) e.live_credits = key.credits->remaining - e.uncommitted_spent;
+    *e.live_credits -= credits_spent;
+    e.uncommitted_spent += credits_spent;
+  }
+  if (!e.pending.used) e.pending.used.emplace();
+  e.pending.used->Add(now, ip, ua, credits_spent);
+}
+
+void UsageTracker::RecordDecided(const KeyState& key, ValidationCode code, int64_t credits_spent, Millis now,
+                                 const std::string& ip, const std::string& ua) {
+  Shard& s = ShardOf(key.id);
+  std::lock_guard lock(s.mu);
+  RecordLocked(s.entries[key.id], key, code, credits_spent, now, ip, ua);
+}
+
+std::optional<int64_t> UsageTracker::LiveCredits(const KeyState& key) const {
+  if (!key.credits) return std::nullopt;
+  Shard& s = ShardOf(key.id);
+  std::lock_guard lock(s.mu);
+  auto it = s.entries.find(key.id);
+  if (it == s.entries.end()) return key.credits->remaining;
+  if (it->second.live_credits) return *it->second.live_credits;
+  return key.credits->remaining - it->second.uncommitted_spent;
 }
 
 void UsageTracker::OnCommitted(const Event& event) {

@@ -60,6 +60,14 @@ class UsageTracker {
   // recorded atomically per key: RATE_LIMITED (token bucket), USAGE_EXCEEDED (credits), else
   // VALID, which spends one credit and records the use. Exact under concurrency.
   GateOutcome TryUse(const KeyState& key, Millis now, const std::string& ip, const std::string& ua);
+  // A cluster node's gates for a key with credits or a rate limit are decided by the shared
+  // counters (docs/cluster.md, "Credits and rate limits across nodes"); this records that
+  // decision as TryUse records its own: the use (spending `credits_spent`) or the refusal.
+  void RecordDecided(const KeyState& key, ValidationCode code, int64_t credits_spent, Millis now,
+                     const std::string& ip, const std::string& ua);
+  // The credits this node sees left for `key`: the projection's less its own spends not yet in
+  // the log (what TryUse would decide on). Unset for a key without credits.
+  std::optional<int64_t> LiveCredits(const KeyState& key) const;
   // Called in log order for every committed event (the projector's commit hook), so live
   // credits follow PATCHes and refills while spends not yet in the log are kept.
   void OnCommitted(const Event& event);
@@ -96,6 +104,9 @@ class UsageTracker {
     std::unordered_map<std::string, Entry> entries;
   };
   Shard& ShardOf(const std::string& key_id) const;
+  // Under the shard's lock: records a decided use or refusal of `key` in `e`.
+  static void RecordLocked(Entry& e, const KeyState& key, ValidationCode code, int64_t credits_spent, Millis now,
+                           const std::string& ip, const std::string& ua);
   static constexpr size_t kShards = 64;
   mutable std::array<Shard, kShards> shards_;
 };

@@ -61,6 +61,29 @@ const std::vector<Migration>& Migrations() {
                 name     text   PRIMARY KEY,
                 position bigint NOT NULL))",
        }},
+      {3,
+       "counters shared by the nodes for credits and rate limits",
+       {
+           // One row per counter (storage/pg_counters.h): a key's credits ("credits:<key>", epoch:
+           // the recorded_at of the event that last set them) or its rate limit for one window
+           // size ("rate:<key>:<window ms>", epoch: the window's number on the database clock),
+           // and what was spent in that epoch. A spend increments it only while it stays within
+           // the limit.
+           R"(CREATE TABLE keyledger_counters (
+                name  text   PRIMARY KEY,
+                epoch bigint NOT NULL,
+                spent bigint NOT NULL))",
+       }},
+      {4,
+       "claims on idempotency keys in flight",
+       {
+           // One row per claimed name (storage/pg_claims.h): the claim's token and its expiry on
+           // the database's clock. An expired row may be claimed again.
+           R"(CREATE TABLE keyledger_claims (
+                name       text        PRIMARY KEY,
+                token      text        NOT NULL,
+                expires_at timestamptz NOT NULL))",
+       }},
   };
   return all;
 }

@@ -72,8 +72,10 @@ void VerifyKey(Services& s, std::shared_ptr<RequestContext> ctx, json body, Resp
   if (FailOnErrors(errors, *ctx, respond)) return;
   check.ip = ClientIpOf(*ctx);  // Unkey's body has no `ip`: the first X-Forwarded-For hop, else the peer
   check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
-  KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);
-  respond(DataReply(VerifyData(outcome), ctx->request_id));
+  CheckKeyThen(s, ctx->principal, std::move(check), [ctx, respond](Result<KeyCheckOutcome> checked) {
+    if (!checked.ok()) return respond(Refuse(checked.status(), *ctx));
+    respond(DataReply(VerifyData(*checked), ctx->request_id));
+  });
 }
 
 void Whoami(Services& s, std::shared_ptr<RequestContext> ctx, json body, Respond respond) {

@@ -90,14 +90,17 @@ void RegisterValidation(Router& router, Services& s) {
     check.value = std::move(*value);
     check.ip = ClientIpOf(*ctx);
     check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
-    KeyCheckOutcome outcome = CheckKey(s, ctx->principal, check);
-    Reply reply;
-    if (outcome.code == ValidationCode::kValid && outcome.key)
-      reply.body = SerializeValidation(outcome.key, outcome.usage ? outcome.usage->last_used_at
-                                                                  : outcome.key->last_used_at);
-    else
-      reply.body = SerializeValidation(nullptr, std::nullopt);
-    respond(std::move(reply));
+    CheckKeyThen(s, ctx->principal, std::move(check), [ctx, respond](Result<KeyCheckOutcome> checked) {
+      if (!checked.ok()) return respond(Refuse(checked.status(), *ctx));
+      const KeyCheckOutcome& outcome = *checked;
+      Reply reply;
+      if (outcome.code == ValidationCode::kValid && outcome.key)
+        reply.body = SerializeValidation(outcome.key, outcome.usage ? outcome.usage->last_used_at
+                                                                    : outcome.key->last_used_at);
+      else
+        reply.body = SerializeValidation(nullptr, std::nullopt);
+      respond(std::move(reply));
+    });
   }));
 }
 
