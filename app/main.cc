@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/ledger_tools.h"
+#include "app/verify_proof.h"
 #include "app/serve.h"
 
 namespace {
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   EnvDefault(tls_key, "KEYLEDGER_TLS_KEY");
   kl::app::AddReliabilityFlags(serve_cmd, serve);
   kl::app::AddClusterFlags(serve_cmd, serve);
+  kl::app::AddTransparencyFlags(serve_cmd, serve);
   std::string tools_dir = "./keyledger-data";
   auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
   EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),
@@ -135,6 +137,16 @@ int main(int argc, char** argv) {
                                             "also check that the export's last event is in this cluster log "
                                             "(PostgreSQL URI) with the same hash"),
              "KEYLEDGER_LOG");
+  kl::app::VerifyProofOptions vp;
+  auto* verify_proof_cmd =
+      cli.add_subcommand("verify-proof", "check a transparency log checkpoint and an inclusion or consistency proof");
+  verify_proof_cmd->add_option("--public-key", vp.public_key, "the ledger's public key (PEM)")->required();
+  verify_proof_cmd->add_option("--checkpoint", vp.checkpoint, "the checkpoint note (GET /v1/ledger/checkpoint)")
+      ->required();
+  verify_proof_cmd->add_option("--inclusion", vp.inclusion, "an inclusion proof (JSON), with --event");
+  verify_proof_cmd->add_option("--event", vp.event, "the event the inclusion proof is for (JSON)");
+  verify_proof_cmd->add_option("--consistency", vp.consistency, "a consistency proof (JSON), with --old-checkpoint");
+  verify_proof_cmd->add_option("--old-checkpoint", vp.old_checkpoint, "the older checkpoint note");
   std::string import_from, import_log;
   auto* cluster_cmd = cli.add_subcommand("cluster", "cluster tools (docs/cluster.md)");
   cluster_cmd->require_subcommand(1, 1);
@@ -171,6 +183,7 @@ int main(int argc, char** argv) {
   if (*verify_cmd) return tools_log.empty() ? kl::app::RunVerify(tools_dir) : kl::app::RunVerifyClusterLog(tools_log);
   if (*export_cmd) return kl::app::RunExport(export_opts);
   if (*verify_export_cmd) return kl::app::RunVerifyExport(ve_file, ve_manifest, ve_key, ve_log);
+  if (*verify_proof_cmd) return kl::app::RunVerifyProof(vp);
   if (*import_cmd) return kl::app::RunClusterImport(import_from, import_log);
   return 0;
 }

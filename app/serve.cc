@@ -16,11 +16,13 @@
 #include "app/signing_key.h"
 #include "app/workers.h"
 #include "exports/exporter.h"
+#include "exports/transparency.h"
 #include "http/server.h"
 #include "projections/projector.h"
 #include "projections/read_model.h"
 #include "projections/validation_index.h"
 #include "storage/backup.h"
+#include "storage/cosignature_store.h"
 #include "storage/database.h"
 #include "storage/rocks_log.h"
 #include "projections/webhook_projection.h"
@@ -29,6 +31,25 @@
 #include "webhooks/sender.h"
 
 namespace kl::app {
+
+namespace {
+// The witnesses of --tlog-witness (cosignature/v1 verifier keys) and how many must cosign.
+Result<exports::WitnessPolicy> ReadWitnessPolicy(const ServeConfig& config) {
+  exports::WitnessPolicy policy;
+  for (const std::string& text : config.tlog_witnesses) {
+    auto key = exports::ParseVerifierKey(text);
+    if (!key.ok())
+      return Status(Code::kValidation, "--tlog-witness " + text + ": " + key.status().fields().begin()->second);
+    if (key->algorithm != exports::kNoteCosignatureV1)
+      return Status(Code::kValidation, "--tlog-witness " + text + ": a witness key has type 04 (cosignature/v1)");
+    policy.witnesses.push_back(*key);
+  }
+  policy.required = config.tlog_required_witnesses;
+  if (policy.required > policy.witnesses.size())
+    return Status(Code::kValidation, "--tlog-required-witnesses is more than the --tlog-witness keys given");
+  return policy;
+}
+}  // namespace
 
 int RunServe(const ServeConfig& config) {
   // Block the stop signals in every thread we are about to start; main waits for them below.
@@ -134,6 +155,16 @@ int RunServe(const ServeConfig& config) {
   services.signer = *signer;
   exports::Exporter exporter(**log, *signer, config.data_dir + "/exports");
   services.exporter = &exporter;
+  auto witnesses = ReadWitnessPolicy(config);
+  if (!witnesses.ok()) {
+    spdlog::critical("refusing to start: {}", witnesses.status().message());
+    return 1;
+  }
+  storage::CosignatureStore cosignatures(db->get());
+  exports::Transparency transparency(**log, *signer,
+                                     config.tlog_origin.empty() ? exports::DefaultOrigin(**signer) : config.tlog_origin,
+                                     std::move(*witnesses), &cosignatures);
+  services.transparency = &transparency;
   // Backups hold the signing key, so exports and the ledger head stay verifiable under the same
   // key id after a restore; never the admin token (a restored service is given one anew).
   storage::Backups backups((*db)->db(), config.data_dir + "/backups", {config.data_dir + "/signing.pem"});

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -43,12 +44,20 @@ struct ServeConfig {
   // The ledger's signing key (PEM, Ed25519), provisioned to every node of a cluster; empty: the
   // one in <data-dir>/signing.pem, made on first start. Set by --signing-key.
   std::string signing_key_file;
+  // The transparency log (docs/audit.md): the checkpoints' origin line (empty: keyledger/<key
+  // id>), the witnesses whose cosignatures are kept (signed-note verifier keys, type 04), and how
+  // many of them must cosign a checkpoint before GET /v1/ledger/checkpoint serves it.
+  std::string tlog_origin;
+  std::vector<std::string> tlog_witnesses;
+  size_t tlog_required_witnesses = 0;
 };
 
 // Declares --request-deadline-ms, --slow-commit-ms and --key-cache-bytes on the serve command.
 void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config);
 // Declares --max-staleness-ms and --signing-key on the serve command (docs/cluster.md).
 void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config);
+// Declares --tlog-origin, --tlog-witness and --tlog-required-witnesses.
+void AddTransparencyFlags(CLI::App* serve_cmd, ServeConfig& config);
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeConfig& config);

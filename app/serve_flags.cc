@@ -62,4 +62,23 @@ void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config) {
       ->envname("KEYLEDGER_SIGNING_KEY");
 }
 
+void AddTransparencyFlags(CLI::App* serve_cmd, ServeConfig& config) {
+  serve_cmd
+      ->add_option("--tlog-origin", config.tlog_origin,
+                   "the origin line of the log's checkpoints; default keyledger/<public key id>")
+      ->envname("KEYLEDGER_TLOG_ORIGIN");
+  serve_cmd
+      ->add_option("--tlog-witness", config.tlog_witnesses,
+                   "a witness whose checkpoint cosignatures are kept: its signed-note verifier key "
+                   "<name>+<key id>+<base64(0x04 || Ed25519 key)>; repeatable")
+      ->envname("KEYLEDGER_TLOG_WITNESSES")
+      ->delimiter(',');
+  serve_cmd
+      ->add_option("--tlog-required-witnesses", config.tlog_required_witnesses,
+                   "how many of the witnesses must cosign a checkpoint before it is served as final")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64))
+      ->envname("KEYLEDGER_TLOG_REQUIRED_WITNESSES");
+}
+
 }  // namespace kl::app

@@ -23,6 +23,7 @@ endforeach()
 # simpler), except where KL_FUZZ_LINK_<executable> names a lower layer: export_verify needs only the
 # exports layer, and building it alone skips the http layer's compile time.
 set(KL_FUZZ_LINK_export_verify_fuzz kl_exports)
+set(KL_FUZZ_LINK_checkpoint_fuzz kl_exports)
 set(KL_FUZZ_LINK_webhook_url_fuzz kl_domain)
 set(KL_FUZZ_LINK_state_codec_fuzz kl_projections)
 set(KL_FUZZ_LINK_json_escape_fuzz kl_events)

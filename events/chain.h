@@ -5,6 +5,7 @@
 // previous hash is 32 zero bytes before the first event (of the log, or of the org).
 #pragma once
 #include <string>
+#include <string_view>
 
 #include "domain/event.h"
 
@@ -29,5 +30,9 @@ CanonicalTemplate MakeCanonicalTemplate(const Event& event);
 // The same as Seal(event, ...) for a template made from this event before seq and recorded_at
 // were set (nothing else may change in between).
 void Seal(Event& event, const CanonicalTemplate& canonical, const Hash32& prev_hash, const Hash32& org_prev_hash);
+// C from a template, once seq and recorded_at are set: the same bytes as CanonicalBytes(event).
+std::string CanonicalBytes(const Event& event, const CanonicalTemplate& canonical);
+// Seal with C already computed (the log's writer also hashes C into the Merkle tree).
+void SealCanonical(Event& event, std::string_view c, const Hash32& prev_hash, const Hash32& org_prev_hash);
 
 }  // namespace kl::events

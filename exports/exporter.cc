@@ -126,8 +126,11 @@ Result<ExportResult> Exporter::WriteTo(const ExportRequest& request, const std::
   };
   if (request.format == "csv") emit(CsvHeader());
 
-  // The head the export describes is fixed when it starts; later appends are not included.
-  uint64_t head = log_.HeadSeq();
+  // The head the export describes is fixed when it starts; later appends are not included. With
+  // a Merkle tree, that head is the size of the checkpoint the export ends in (docs/audit.md).
+  std::optional<storage::TreeHead> tree;
+  if (log_.HasTree()) tree = log_.Tree();
+  uint64_t head = tree ? tree->size : log_.HeadSeq();
   uint64_t count = 0, first = 0, last = 0;
   Hash32 head_hash{};
   std::vector<Event> chunk;
@@ -173,6 +176,8 @@ Result<ExportResult> Exporter::WriteTo(const ExportRequest& request, const std::
                    {"file_sha256", ToHex(file_hash)},
                    {"head_hash", count ? json(ToHex(head_hash)) : json(nullptr)},
                    {"previous_manifest_sha256", previous ? json(*previous) : json(nullptr)},
+                   {"checkpoint_tree_size", tree ? json(tree->size) : json(nullptr)},
+                   {"checkpoint_root_hash", tree ? json(ToHex(tree->root)) : json(nullptr)},
                    {"public_key_id", signer_->PublicKeyId()},
                    {"public_key_pem", signer_->PublicPem()}};
   manifest["signature"] = signer_->SignBase64(events::Canonicalize(manifest));

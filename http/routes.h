@@ -14,6 +14,7 @@ void RegisterKeyRoutes(Router& router, Services& services);
 void RegisterValidationRoutes(Router& router, Services& services);
 void RegisterEventRoutes(Router& router, Services& services);
 void RegisterLedgerRoutes(Router& router, Services& services);
+void RegisterTransparencyRoutes(Router& router, Services& services);
 void RegisterHistoryRoutes(Router& router, Services& services);
 void RegisterExportRoutes(Router& router, Services& services);
 void RegisterOpenApiRoutes(Router& router, Services& services);
@@ -34,6 +35,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterValidationRoutes(router, services);
   RegisterEventRoutes(router, services);
   RegisterLedgerRoutes(router, services);
+  RegisterTransparencyRoutes(router, services);
   RegisterHistoryRoutes(router, services);
   RegisterExportRoutes(router, services);
   RegisterOpenApiRoutes(router, services);

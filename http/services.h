@@ -5,6 +5,7 @@
 
 #include "domain/signer.h"
 #include "exports/exporter.h"
+#include "exports/transparency.h"
 #include "http/blocking_pool.h"
 #include "http/blocking_work.h"
 #include "http/in_flight.h"
@@ -33,6 +34,8 @@ struct Services {
   std::string admin_token_hash_hex;  // SHA-256 of the admin token; the token itself is not kept
   std::shared_ptr<Signer> signer;  // signs the ledger head and export manifests
   exports::Exporter* exporter = nullptr;
+  // Checkpoints and proofs of the log's Merkle tree; null or unavailable: those routes answer 501.
+  exports::Transparency* transparency = nullptr;
   InFlight idempotency_in_flight;
   Metrics* metrics = nullptr;  // set by the Server, which owns it
   storage::Backups* backups = nullptr;  // null: POST /v1/admin/backups answers 503

@@ -87,7 +87,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   for (rocksdb::CompressionType c : rocksdb::GetSupportedCompressions())
     if (c == rocksdb::kLZ4Compression) db->cf_options_.compression = c;
 
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kLogCf, kStreamsCf, kOrgHeadsCf, kMetaCf, kCursorsCf};
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kLogCf, kStreamsCf, kOrgHeadsCf, kMetaCf, kCursorsCf, kTreeCf};
   names.insert(names.end(), extra_cfs.begin(), extra_cfs.end());
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const auto& n : names) descs.emplace_back(n, db->cf_options_);

@@ -23,6 +23,8 @@ inline constexpr const char* kMetaCf = "meta";        // small named values (che
 // Positions of the log's outbound consumers (webhook deliveries): not a projection, so replay
 // keeps them and a rebuilt read model does not resend history.
 inline constexpr const char* kCursorsCf = "cursors";
+// The Merkle tree over the log (storage/tree_store.h): every node's hash, and the tree's size.
+inline constexpr const char* kTreeCf = "tree";
 
 class Database {
  public:

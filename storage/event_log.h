@@ -11,6 +11,7 @@
 
 #include "domain/event.h"
 #include "domain/status.h"
+#include "storage/merkle.h"
 
 namespace kl::storage {
 
@@ -22,6 +23,12 @@ struct LogHead {
   uint64_t seq = 0;  // 0: empty log
   Hash32 hash{};     // zero bytes for the empty log
   Millis recorded_at = 0;
+};
+
+// The Merkle tree over the log as of a seq (storage/merkle.h): it holds seq 1..size.
+struct TreeHead {
+  uint64_t size = 0;
+  Hash32 root{};
 };
 
 // Counters for monitoring (/metrics, docs/operations.md, Monitoring).
@@ -89,6 +96,16 @@ class EventLog {
   // Never blocks the caller.
   virtual void NotifyAfter(uint64_t after_seq, std::chrono::steady_clock::time_point deadline,
                            std::function<void(uint64_t head)> ready) = 0;
+  // The Merkle tree over the log (docs/audit.md, "Transparency log"). A log that keeps none
+  // answers HasTree() false, and the others are not called.
+  virtual bool HasTree() const { return false; }
+  // The tree of the current head, taken together with it: size == HeadSeq() at that moment.
+  virtual TreeHead Tree() const { return {}; }
+  // The hash of a perfect subtree of the tree as of Tree().size or any earlier size.
+  virtual Result<Hash32> TreeNode(merkle::NodeId id) const {
+    (void)id;
+    return Status(Code::kInternal, "this log keeps no Merkle tree");
+  }
   // Answers every append already queued, then stops the log's threads (a log without any: nothing).
   virtual void Stop() {}
 };

@@ -11,6 +11,7 @@
 #include "domain/time.h"
 #include "events/chain.h"
 #include "events/codec.h"
+#include "storage/tree_store.h"
 
 namespace kl::storage {
 
@@ -44,7 +45,8 @@ RocksLog::RocksLog(Database* db, BatchFolder* folder)
       folder_(folder),
       log_cf_(db->cf(kLogCf)),
       streams_cf_(db->cf(kStreamsCf)),
-      org_heads_cf_(db->cf(kOrgHeadsCf)) {}
+      org_heads_cf_(db->cf(kOrgHeadsCf)),
+      tree_cf_(db->cf(kTreeCf)) {}
 
 Result<std::unique_ptr<RocksLog>> RocksLog::Open(Database* db, BatchFolder* folder) {
   auto log = std::unique_ptr<RocksLog>(new RocksLog(db, folder));
@@ -61,6 +63,12 @@ Result<std::unique_ptr<RocksLog>> RocksLog::Open(Database* db, BatchFolder* fold
   } else if (!it->status().ok()) {
     return FromRocks(it->status(), "read log head");
   }
+  Result<uint64_t> tree_size = ReadTreeSize(db->db(), log->tree_cf_);
+  if (!tree_size.ok()) return tree_size.status();
+  if (*tree_size > log->head_seq_)
+    return Status(Code::kInternal, "the Merkle tree holds more events than the log (" + std::to_string(*tree_size) +
+                                       " > " + std::to_string(log->head_seq_) + ")");
+  if (Status caught = log->CatchUpTree(*tree_size); !caught.ok()) return caught;
   // Named for top and perf.
   log->writer_ = std::thread([l = log.get()] {
     pthread_setname_np(pthread_self(), "kl-log-writer");
@@ -233,6 +241,7 @@ struct RocksLog::GroupDraft {
   uint64_t seq = 0;
   Hash32 hash{};
   Millis now = 0;
+  merkle::CompactRange tree;    // the tree after the group's staged events
   std::vector<Status> outcome;  // one per append in the group
   bool any_durable = false;
   size_t accepted = 0;
@@ -276,6 +285,7 @@ RocksLog::GroupDraft RocksLog::BeginGroup(size_t size) {
     draft.hash = head_hash_;
     last_recorded = head_recorded_at_;
   }
+  draft.tree = tree_;
   draft.now = std::max(NowMillis(), last_recorded);  // recorded_at never goes backwards
   if (stream_versions_.size() > kMaxCached) stream_versions_.clear();
   if (org_heads_.size() > kMaxCached) org_heads_.clear();
@@ -319,7 +329,7 @@ Status RocksLog::StageAppend(GroupDraft& draft, Pending& p) {
   if (Status expected = CheckExpectations(draft, p); !expected.ok()) return expected;
   // What this append changes in the group's overlays, to undo it if its fold fails. (Copying
   // the overlays instead made every group quadratic in its size.)
-  AppendUndo undo{draft.seq, draft.hash, {}, {}};
+  AppendUndo undo{draft.seq, draft.hash, {}, {}, draft.tree};
   draft.batch.SetSavePoint();
   Status st;
   for (size_t k = 0; k < p.events.size() && st.ok(); ++k) st = SealEvent(draft, p.events[k], p.canonical[k], undo);
@@ -338,8 +348,13 @@ Status RocksLog::SealEvent(GroupDraft& draft, Event& e, const events::CanonicalT
   e.recorded_at = draft.now;
   Result<Hash32> org_prev = OrgHeadIn(draft, e.org_id);
   if (!org_prev.ok()) return org_prev.status();
-  events::Seal(e, canonical, draft.hash, *org_prev);
+  std::string c = events::CanonicalBytes(e, canonical);
+  events::SealCanonical(e, c, draft.hash, *org_prev);
   draft.hash = e.hash;
+  // The event's leaf, and every subtree it completes, in the batch that holds the event.
+  draft.tree.Append(merkle::LeafHash(c), [&](merkle::NodeId id, const Hash32& h) {
+    PutTreeNode(Unindexed(draft.batch), tree_cf_, id, h);
+  });
   {
     auto [it, fresh] = draft.org_heads.try_emplace(e.org_id, e.org_hash);
     undo.org_heads.emplace_back(e.org_id, fresh ? std::nullopt : std::optional<Hash32>(it->second));
@@ -366,6 +381,7 @@ void RocksLog::RollBack(GroupDraft& draft, const AppendUndo& undo) {
     else draft.org_heads.erase(u->first);
   draft.seq = undo.seq;
   draft.hash = undo.hash;
+  draft.tree = undo.tree;
 }
 
 Status RocksLog::CommitBatch(GroupDraft& draft) {
@@ -373,6 +389,7 @@ Status RocksLog::CommitBatch(GroupDraft& draft) {
   for (const auto& [org, head] : draft.org_heads)
     Unindexed(draft.batch)
         .Put(org_heads_cf_, org, std::string(reinterpret_cast<const char*>(head.data()), head.size()));
+  PutTreeSize(Unindexed(draft.batch), tree_cf_, draft.tree.size);
   if (folder_) folder_->RecordCheckpoint(draft.seq, draft.batch);
   rocksdb::WriteOptions wo;
   wo.sync = draft.any_durable;
@@ -389,11 +406,14 @@ Status RocksLog::CommitBatch(GroupDraft& draft) {
 void RocksLog::Publish(GroupDraft& draft, const std::deque<Pending>& group) {
   for (auto& [k, v] : draft.versions) stream_versions_[k] = v;
   for (auto& [k, v] : draft.org_heads) org_heads_[k] = v;
+  tree_ = std::move(draft.tree);
+  Hash32 root = tree_.Root();
   {
     std::lock_guard lock(head_mu_);
     head_seq_ = draft.seq;
     head_hash_ = draft.hash;
     head_recorded_at_ = draft.now;
+    tree_root_ = root;
     stats_.batches++;
     stats_.batched_appends += draft.accepted;
     size_t bucket = 0;
@@ -477,6 +497,38 @@ Status RocksLog::ReadStream(const std::string& stream, uint64_t after_version, s
     out->push_back(std::move(ev.value()));
   }
   return FromRocks(it->status(), "read stream");
+}
+
+TreeHead RocksLog::Tree() const {
+  std::lock_guard lock(head_mu_);
+  return TreeHead{head_seq_, tree_root_};
+}
+
+Result<Hash32> RocksLog::TreeNode(merkle::NodeId id) const { return ReadTreeNode(db_->db(), tree_cf_, id); }
+
+Status RocksLog::CatchUpTree(uint64_t tree_size) {
+  if (tree_size < head_seq_)
+    spdlog::warn("the log's Merkle tree holds {} of {} events: adding the rest once (docs/audit.md)", tree_size,
+                 head_seq_);
+  Result<merkle::CompactRange> range = LoadCompactRange(db_->db(), tree_cf_, tree_size);
+  if (!range.ok()) return range.status();
+  std::vector<Event> page;
+  while (range->size < head_seq_) {
+    if (Status read = ReadReplacing(range->size, 4096, &page); !read.ok()) return read;
+    if (page.empty() || page.front().seq != range->size + 1)
+      return Status(Code::kInternal, "the log has a gap after seq " + std::to_string(range->size));
+    rocksdb::WriteBatch batch;
+    for (const Event& e : page)
+      range->Append(merkle::LeafHash(events::CanonicalBytes(e)),
+                    [&](merkle::NodeId id, const Hash32& h) { PutTreeNode(batch, tree_cf_, id, h); });
+    PutTreeSize(batch, tree_cf_, range->size);
+    rocksdb::WriteOptions wo;
+    wo.sync = range->size == head_seq_;
+    if (Status wrote = FromRocks(db_->db()->Write(wo, &batch), "write the Merkle tree"); !wrote.ok()) return wrote;
+  }
+  tree_ = std::move(*range);
+  tree_root_ = tree_.Root();
+  return Status();
 }
 
 uint64_t RocksLog::HeadSeq() const {

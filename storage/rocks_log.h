@@ -18,6 +18,7 @@
 #include "storage/database.h"
 #include "events/chain.h"
 #include "storage/event_log.h"
+#include "storage/merkle.h"
 
 namespace kl::storage {
 
@@ -38,6 +39,9 @@ class RocksLog final : public EventLog {
                    std::function<void(uint64_t)> ready) override;
 
   LogStats Stats() const override;
+  bool HasTree() const override { return true; }
+  TreeHead Tree() const override;
+  Result<Hash32> TreeNode(merkle::NodeId id) const override;
   // A commit that waits longer than this for RocksDB is logged as a warning and counted in
   // LogStats::slow_commits (a write stall, a slow disk). Any thread, any time.
   void SetSlowCommitThreshold(std::chrono::milliseconds threshold) { slow_commit_ms_ = threshold.count(); }
@@ -69,6 +73,7 @@ class RocksLog final : public EventLog {
     Hash32 hash;
     std::vector<std::pair<std::string, std::optional<uint64_t>>> versions;
     std::vector<std::pair<std::string, std::optional<Hash32>>> org_heads;
+    merkle::CompactRange tree;
   };
   void WriteGroup(std::deque<Pending>& group);
   void RefuseGroup(std::deque<Pending>& group);  // answers every append "unavailable"
@@ -82,6 +87,9 @@ class RocksLog final : public EventLog {
   Status StageAppend(GroupDraft& draft, Pending& p);
   Status SealEvent(GroupDraft& draft, Event& e, const events::CanonicalTemplate& canonical, AppendUndo& undo);
   void RollBack(GroupDraft& draft, const AppendUndo& undo);
+  // Brings a tree that is behind the log (a data directory written before the log kept one) up
+  // to the head, once, before the writer starts.
+  Status CatchUpTree(uint64_t tree_size);
   // Writes the batch (synced if any append asked to be durable); a failure degrades the log.
   Status CommitBatch(GroupDraft& draft);
   // After a durable write: the caches, the head and stats, and the folder's in-memory state.
@@ -102,6 +110,7 @@ class RocksLog final : public EventLog {
   rocksdb::ColumnFamilyHandle* log_cf_;
   rocksdb::ColumnFamilyHandle* streams_cf_;
   rocksdb::ColumnFamilyHandle* org_heads_cf_;
+  rocksdb::ColumnFamilyHandle* tree_cf_;
 
   // Writer-thread state (only the writer touches these after Open).
   // Writer thread only. Set when a write failed (disk full, fsync error): until RocksDB resumes,
@@ -116,11 +125,13 @@ class RocksLog final : public EventLog {
   static constexpr size_t kMaxCached = 200000;
   std::unordered_map<std::string, uint64_t> stream_versions_;
   std::unordered_map<std::string, Hash32> org_heads_;
+  merkle::CompactRange tree_;  // the tree of head_seq_
 
   mutable std::mutex head_mu_;
   uint64_t head_seq_ = 0;
   Hash32 head_hash_{};
   Millis head_recorded_at_ = 0;
+  Hash32 tree_root_ = merkle::EmptyRoot();  // tree_.Root(), for readers
   LogStats stats_;
   std::atomic<int64_t> slow_commit_ms_{1000};
 

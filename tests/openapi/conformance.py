@@ -14,6 +14,7 @@ documented 2xx at least once.
 Uses only Debian's python3, python3-yaml and python3-jsonschema. Exits 1 on any mismatch.
 """
 import argparse
+import base64
 import hashlib
 import http.client
 import json
@@ -92,9 +93,37 @@ class Spec:
         return jsonschema.Draft202012Validator(root)
 
 
+class Witness:
+    """A checkpoint witness with an Ed25519 key made by openssl: its signed-note verifier key
+    (type 04, cosignature/v1) and the cosignature line it adds to a checkpoint."""
+    NAME = "witness.example/w1"
+
+    def __init__(self, directory):
+        self.key = os.path.join(directory, "witness.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", self.key], check=True)
+        der = subprocess.run(["openssl", "pkey", "-in", self.key, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        self.public = der[-32:]
+        self.key_id = hashlib.sha256(self.NAME.encode() + b"\n\x04" + self.public).digest()[:4]
+        self.vkey = f"{self.NAME}+{self.key_id.hex()}+" + base64.b64encode(b"\x04" + self.public).decode()
+
+    def cosign(self, note, timestamp=1700000000):
+        body = note[:note.rindex("\n\n") + 1]
+        message = f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+        # Ed25519 signs in one shot: openssl needs a file whose size it knows, not a pipe.
+        message_file = self.key + ".msg"
+        with open(message_file, "wb") as f:
+            f.write(message)
+        signature = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", self.key, "-rawin", "-in", message_file],
+                                   check=True, capture_output=True).stdout
+        blob = self.key_id + timestamp.to_bytes(8, "big") + signature
+        return note + f"\u2014 {self.NAME} " + base64.b64encode(blob).decode() + "\n"
+
+
 class Server:
     def __init__(self, binary):
         self.data_dir = tempfile.mkdtemp(prefix="keyledger-openapi-")
+        self.witness = Witness(self.data_dir)
         self.log_path = os.path.join(self.data_dir, "serve.log")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -103,7 +132,8 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"), "--listen",
-             f"127.0.0.1:{self.port}", "--threads", "2", "--usage-flush-ms", "100"],
+             f"127.0.0.1:{self.port}", "--threads", "2", "--usage-flush-ms", "100",
+             "--tlog-witness", self.witness.vkey],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def wait_ready(self, timeout=30):
@@ -504,6 +534,17 @@ def scenario(c):
     c.call("GET", "/v1/events?limit=5", 200, token=reader["value"])
     c.call("GET", "/v1/ledger/head", 200)
     c.call("GET", "/v1/ledger/head", 401, token=None)
+    c.call("GET", "/v1/ledger/checkpoint", 200)
+    c.call("GET", "/v1/ledger/checkpoint?tree_size=1", 200)
+    c.call("GET", "/v1/ledger/checkpoint?tree_size=-1", 400)
+    c.call("GET", "/v1/ledger/proofs/inclusion?seq=1", 200)
+    c.call("GET", "/v1/ledger/proofs/inclusion?seq=2&tree_size=3", 200)
+    c.call("GET", "/v1/ledger/proofs/inclusion", 400)
+    c.call("GET", "/v1/ledger/proofs/consistency?from=1", 200)
+    c.call("GET", "/v1/ledger/proofs/consistency?from=2&to=1", 400)
+    note = c.call("GET", "/v1/ledger/checkpoint?tree_size=2", 200).body.decode()
+    c.call("POST", "/v1/ledger/checkpoint/cosignatures", 400, body={"checkpoint": note})  # no cosignature
+    c.call("POST", "/v1/ledger/checkpoint/cosignatures", 200, body={"checkpoint": c.witness.cosign(note)})
 
     # ---- exports
     org_export = c.call("POST", "/v1/exports", 201, body={"org_id": "acme", "format": "ndjson"}).json()
@@ -685,6 +726,7 @@ def main():
     spec = Spec(args.spec)
     server = Server(args.binary)
     c = Checker(spec, server.port)
+    c.witness = server.witness
     try:
         server.wait_ready()
         c.require_coverage(scenario(c))

@@ -7,6 +7,7 @@
 #include "domain/command.h"
 #include "events/chain.h"
 #include "events/codec.h"
+#include "storage/merkle.h"
 #include "storage/rocks_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -37,7 +38,55 @@ struct Fixture {
   }
 };
 
+// The log's Merkle tree is the tree of its events' canonical bytes, in seq order, and every
+// event's inclusion proof from the stored nodes verifies against its root.
+void CheckTreeMatchesLog(const RocksLog& log) {
+  std::vector<Event> all;
+  REQUIRE(log.Read(0, 100000, &all).ok());
+  merkle::CompactRange expected;
+  std::vector<Hash32> leaves;
+  for (const Event& e : all) {
+    leaves.push_back(merkle::LeafHash(events::CanonicalBytes(e)));
+    expected.Append(leaves.back(), [](merkle::NodeId, const Hash32&) {});
+  }
+  TreeHead tree = log.Tree();
+  REQUIRE(tree.size == all.size());
+  REQUIRE(tree.root == expected.Root());
+  auto nodes = [&log](merkle::NodeId id) { return log.TreeNode(id); };
+  for (uint64_t i = 0; i < leaves.size(); ++i) {
+    auto proof = merkle::InclusionProof(i, tree.size, nodes);
+    REQUIRE(proof.ok());
+    REQUIRE(merkle::VerifyInclusion(i, tree.size, leaves[i], *proof, tree.root));
+  }
+}
+
 }  // namespace
+
+TEST_CASE("the Merkle tree follows the log, survives a reopen and is caught up when missing", "[storage]") {
+  Fixture f;
+  f.Open();
+  CHECK(f.log->Tree().size == 0);
+  CHECK(f.log->Tree().root == merkle::EmptyRoot());
+  for (uint64_t v = 1; v <= 20; ++v) REQUIRE(f.log->AppendAndWait({OrgEvent("acme", v)}, v % 2 == 0).status.ok());
+  REQUIRE(f.log->AppendAndWait({OrgEvent("beta", 1), OrgEvent("gamma", 1)}, true).status.ok());
+  CheckTreeMatchesLog(*f.log);
+  Hash32 root = f.log->Tree().root;
+
+  f.Open();  // from the stored compact range
+  CHECK(f.log->Tree().root == root);
+  REQUIRE(f.log->AppendAndWait({OrgEvent("acme", 21)}, true).status.ok());
+  CheckTreeMatchesLog(*f.log);
+  root = f.log->Tree().root;
+
+  // A data directory whose log has no tree yet (written before the log kept one).
+  f.log.reset();
+  auto* tree_cf = f.db->cf(kTreeCf);
+  REQUIRE(f.db->db()->DeleteRange(rocksdb::WriteOptions(), tree_cf, std::string(1, '\0'), std::string(9, '\xff')).ok());
+  REQUIRE(f.db->db()->Delete(rocksdb::WriteOptions(), tree_cf, "size").ok());
+  f.Open();
+  CHECK(f.log->Tree().root == root);
+  CheckTreeMatchesLog(*f.log);
+}
 
 TEST_CASE("appends get gap-free seqs from 1 and both chains link", "[storage]") {
   Fixture f;
@@ -205,6 +254,7 @@ TEST_CASE("a fold that fails undoes only its own append within a group", "[stora
   // The org chain of acme links its two events over the refused one.
   CHECK(all[2].org_prev_hash == all[1].org_hash);
   CHECK(all[3].stream_version == 1);
+  CheckTreeMatchesLog(l);  // the refused appends left no leaf behind
 }
 
 TEST_CASE("ReadReplacing replaces what the buffer held, reusing its events", "[storage]") {
