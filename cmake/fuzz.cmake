@@ -24,6 +24,7 @@ endforeach()
 # exports layer, and building it alone skips the http layer's compile time.
 set(KL_FUZZ_LINK_export_verify_fuzz kl_exports)
 set(KL_FUZZ_LINK_webhook_url_fuzz kl_domain)
+set(KL_FUZZ_LINK_permission_query_fuzz kl_domain)
 set(KL_FUZZ_LINK_state_codec_fuzz kl_projections)
 set(KL_FUZZ_LINK_json_escape_fuzz kl_events)
 file(GLOB KL_FUZZ_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/*_fuzz.cc)
