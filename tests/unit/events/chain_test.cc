@@ -226,7 +226,7 @@ struct RandomEvents {
         c.permission_set = Text(), c.owner = Owner{Text(), Text()}, c.project_id = OptText();
         c.metadata = Metadata(), c.expires_at = OptTime(), c.rotated_from = OptText(), c.enabled = rng() % 2;
         c.ip_allowlist = Texts(), c.credits = OptCredits(), c.ratelimit = OptRateLimit();
-        c.idempotency_key_sha256 = OptText(), c.request_sha256 = OptText();
+        c.idempotency_key_sha256 = OptText(), c.request_sha256 = OptText(), c.roles = Texts();
         return c;
       }
       case 3: {
@@ -252,7 +252,12 @@ struct RandomEvents {
       case 16: return WebhookDeleted{Text()};
       case 17: return WebhookDisabled{Text(), Text()};
       case 18: return ExportCreated{Text(), Text(), OptTime(), OptTime(), Int(), Uint(), Uint(), Text()};
-      default: return WebhookEnabled{Text()};
+      case 19: return WebhookEnabled{Text()};
+      case 20: return RoleCreated{Text(), Texts(), OptText()};
+      case 21: return RoleUpdated{Text(), Maybe(Texts()), Maybe(OptText())};
+      case 22: return RoleDeleted{Text()};
+      case 23: return RoleGranted{Text()};
+      default: return RoleRevoked{Text()};
     }
   }
   Event Make(size_t type) {
@@ -272,7 +277,7 @@ struct RandomEvents {
 
 TEST_CASE("a canonical template gives the full rendering's bytes for every event type and awkward value",
           "[events][chain]") {
-  static_assert(std::variant_size_v<EventData> == 20, "a new event type: give it a case in RandomEvents::Data");
+  static_assert(std::variant_size_v<EventData> == 25, "a new event type: give it a case in RandomEvents::Data");
   RandomEvents random;
   for (int round = 0; round < 300; ++round) {
     for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {
