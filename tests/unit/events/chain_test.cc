@@ -226,7 +226,7 @@ struct RandomEvents {
         c.permission_set = Text(), c.owner = Owner{Text(), Text()}, c.project_id = OptText();
         c.metadata = Metadata(), c.expires_at = OptTime(), c.rotated_from = OptText(), c.enabled = rng() % 2;
         c.ip_allowlist = Texts(), c.credits = OptCredits(), c.ratelimit = OptRateLimit();
-        c.idempotency_key_sha256 = OptText(), c.request_sha256 = OptText(), c.roles = Texts();
+        c.idempotency_key_sha256 = OptText(), c.request_sha256 = OptText();
         return c;
       }
       case 3: {
@@ -283,6 +283,9 @@ TEST_CASE("a canonical template gives the full rendering's bytes for every event
     for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {
       Event e = random.Make(type);
       REQUIRE(e.data.index() == type);
+      // Roles on every other KeyCreated, without drawing from the generator (the digest below
+      // depends on its sequence).
+      if (auto* c = std::get_if<KeyCreated>(&e.data); c && round % 2) c->roles = {"editor", "r\"\u00e9"};
       events::CanonicalTemplate t = events::MakeCanonicalTemplate(e);
       e.seq = random.Uint();
       e.recorded_at = random.Time();
@@ -302,10 +305,12 @@ TEST_CASE("the canonical bytes of awkward events are those keyledger has always 
   // The digest of 1,000 of the random events above, as the JSON-object rendering of commit
   // 815ecd9 (before event_fields.h and the direct template) hashed them: a rendering change that
   // both writers share, which the test above cannot see, changes it.
+  // Only the 20 types that existed then: a type added later draws from the generator too.
+  constexpr size_t kFrozenTypes = 20;
   RandomEvents random;
   std::string all;
   for (int round = 0; round < 50; ++round)
-    for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {
+    for (size_t type = 0; type < kFrozenTypes; ++type) {
       Event e = random.Make(type);
       e.seq = random.Uint();
       e.recorded_at = random.Time();
