@@ -83,6 +83,8 @@ struct KeyCreated {
   // SHA-256 the customer's previous provider kept; its secret need not have keyledger's format.
   bool imported = false;
   std::optional<std::string> migration_id;  // the import batch's label, when the caller gave one
+  // Roles granted at creation (docs/access.md); rendered only when non-empty.
+  std::vector<std::string> roles;
 };
 struct KeyUpdated {  // carries only what changed
   std::optional<std::string> name;
@@ -155,6 +157,21 @@ struct WebhookDisabled {
 // An event of its own (docs/spec.md, Event log): re-enabling a webhook (PATCH {status: "active"}) is a change of
 // state that replay must reproduce and an auditor must see, so it is an event like disabling.
 struct WebhookEnabled { std::string webhook_id; };
+// ---- Roles (docs/access.md) -----------------------------------------------------------------
+// Defined on the org stream; granted to and taken from a key on the key's stream.
+struct RoleCreated {
+  std::string role;
+  std::vector<std::string> permissions;
+  std::optional<std::string> description;
+};
+struct RoleUpdated {  // carries only what changed
+  std::string role;
+  std::optional<std::vector<std::string>> permissions;
+  std::optional<std::optional<std::string>> description;  // set to a value or to null
+};
+struct RoleDeleted { std::string role; };
+struct RoleGranted { std::string role; };
+struct RoleRevoked { std::string role; };
 struct ExportCreated {
   std::string export_id;
   std::string format;
@@ -170,7 +187,8 @@ using EventData = std::variant<OrgCreated, OrgUpdated, KeyCreated, KeyUpdated, K
                                KeyRevoked, KeyExpired, KeyRotated, KeyDisabled, KeyEnabled,
                                KeyCreditsRefilled, KeyExpiringSoon, KeyCreditsLow, KeyLeakReported,
                                WebhookCreated, WebhookDeleted, WebhookDisabled, ExportCreated,
-                               WebhookEnabled>;  // new types go last: metrics index by position
+                               WebhookEnabled, RoleCreated, RoleUpdated, RoleDeleted, RoleGranted,
+                               RoleRevoked>;  // new types go last: metrics index by position
 
 // The type name as it appears in JSON ("KeyRevoked"), indexed like EventData.
 const char* EventTypeName(const EventData& data);

@@ -5,6 +5,7 @@
 #include "domain/cidr.h"
 #include "domain/crypto.h"
 #include "domain/ids.h"
+#include "domain/role.h"
 #include "domain/secret.h"
 #include "domain/text.h"
 #include "domain/time.h"
@@ -54,6 +55,7 @@ KeyState CreatedState(const Event& e, Created&& c) {
   k.credits_basis = k.credits ? k.credits->remaining : 0;
   k.created_seq = e.seq;
   k.imported = c.imported;
+  k.roles = std::forward<Created>(c).roles;
   return k;
 }
 
@@ -131,6 +133,12 @@ void ApplyToKey(std::optional<KeyState>& state, const Event& e) {
           k.expiry_warned_window = d.window;
         } else if constexpr (std::is_same_v<T, KeyCreditsLow>) {
           k.credits_low_warned = true;
+        } else if constexpr (std::is_same_v<T, RoleGranted>) {
+          if (std::find(k.roles.begin(), k.roles.end(), d.role) == k.roles.end()) k.roles.push_back(d.role);
+          k.updated_at = e.recorded_at;
+        } else if constexpr (std::is_same_v<T, RoleRevoked>) {
+          std::erase(k.roles, d.role);
+          k.updated_at = e.recorded_at;
         }
       },
       e.data);
@@ -154,7 +162,7 @@ bool IsManagementScope(const std::string& p) {
          p == "exports:read" || p == "leaks:report";
 }
 
-static bool IsPermissionString(const std::string& p) {
+bool IsPermissionString(const std::string& p) {
   if (p.empty() || p.size() > 64) return false;
   for (char c : p) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '*' ||
@@ -222,6 +230,7 @@ Result<KeyCreated> DecideKeyCreated(const std::optional<OrgState>& org, const st
   if (in.ip_allowlist) CheckIpAllowlist(*in.ip_allowlist, errors);
   if (in.credits) CheckCredits(*in.credits, errors);
   if (in.ratelimit) CheckRateLimit(*in.ratelimit, errors);
+  if (in.roles) CheckRoleNames(*in.roles, org, errors);
   if (!errors.empty()) return Status::Validation(std::move(errors));
 
   if (!org) return Status(Code::kNotFound, "organization not found");
@@ -249,6 +258,8 @@ Result<KeyCreated> DecideKeyCreated(const std::optional<OrgState>& org, const st
   c.ratelimit = in.ratelimit;
   c.idempotency_key_sha256 = in.idempotency_key_sha256;
   c.request_sha256 = in.request_sha256;
+  for (const auto& r : in.roles.value_or(std::vector<std::string>{}))
+    if (std::find(c.roles.begin(), c.roles.end(), r) == c.roles.end()) c.roles.push_back(r);
   return c;
 }
 
@@ -374,6 +385,7 @@ Result<CreatedKey> DecideRotateKey(const KeyState& key, const OrgState& org, std
   c.ip_allowlist = key.ip_allowlist;
   c.credits = key.credits;
   c.ratelimit = key.ratelimit;
+  c.roles = key.roles;
   if (keep_expiry) c.expires_at = key.expires_at;
 
   CreatedKey out;

@@ -56,6 +56,7 @@ struct KeyState {
   uint64_t version = 0;
   uint64_t created_seq = 0;  // seq of KeyCreated: orders listings newest first
   bool imported = false;     // imported by its hash (docs/spec.md, Importing keys)
+  std::vector<std::string> roles;  // role names granted to the key, in grant order (docs/access.md)
 
   // The status as read at `now`: a key past expires_at reads "expired" before KeyExpired exists.
   std::string StatusAt(Millis now) const;
@@ -72,6 +73,8 @@ void EvolveKey(std::optional<KeyState>& state, Event&& event);
 // The permissions a permission set expands to (docs/spec.md, Permissions); empty for "custom".
 const std::vector<std::string>& PermissionSetScopes(const std::string& set);
 bool IsManagementScope(const std::string& permission);
+// ^[a-z0-9_.:*-]{1,64}$: the rule for a permission, and for a role's name (docs/access.md).
+bool IsPermissionString(const std::string& p);
 
 struct CreateKeyInput {
   std::optional<std::string> name;
@@ -90,6 +93,7 @@ struct CreateKeyInput {
   std::optional<std::vector<std::string>> ip_allowlist;
   std::optional<Credits> credits;
   std::optional<RateLimit> ratelimit;
+  std::optional<std::vector<std::string>> roles;  // each must name a role of the org (docs/access.md)
   // From the Idempotency-Key header: hashes recorded in KeyCreated (never the raw values).
   std::optional<std::string> idempotency_key_sha256;
   std::optional<std::string> request_sha256;

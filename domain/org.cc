@@ -1,6 +1,7 @@
 #include "domain/org.h"
 
 #include "domain/ids.h"
+#include "domain/role.h"
 #include "domain/text.h"
 
 namespace kl {
@@ -11,12 +12,14 @@ bool IsOrgStatus(const std::string& s) {
 
 void EvolveOrg(std::optional<OrgState>& state, const Event& event) {
   if (const auto* c = std::get_if<OrgCreated>(&event.data)) {
-    state = OrgState{event.org_id, c->name, c->status, event.recorded_at, event.recorded_at, 0};
+    state = OrgState{event.org_id, c->name, c->status, event.recorded_at, event.recorded_at, 0, {}};
   } else if (const auto* u = std::get_if<OrgUpdated>(&event.data)) {
     if (!state) return;
     if (u->name) state->name = *u->name;
     if (u->status) state->status = *u->status;
     state->updated_at = event.recorded_at;
+  } else if (state) {
+    EvolveRoles(state->roles, event);
   }
   if (state) state->version = event.stream_version;
 }

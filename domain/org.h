@@ -1,5 +1,6 @@
 // The organization aggregate: state, evolve and decide.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,15 @@
 
 namespace kl {
 
+// A role: a named set of permissions an organization grants to keys (docs/access.md).
+struct RoleDef {
+  std::vector<std::string> permissions;
+  std::optional<std::string> description;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  bool operator==(const RoleDef&) const = default;
+};
+
 struct OrgState {
   std::string id;
   std::string name;
@@ -17,6 +27,7 @@ struct OrgState {
   Millis created_at = 0;
   Millis updated_at = 0;
   uint64_t version = 0;  // events on the org stream
+  std::map<std::string, RoleDef> roles;  // by name, folded from RoleCreated/RoleUpdated/RoleDeleted
 };
 
 bool IsOrgStatus(const std::string& s);

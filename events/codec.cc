@@ -116,6 +116,7 @@ struct PayloadWriter {
     Put(b.initRequestSha256(), d.request_sha256);
     b.setImported(d.imported);
     Put(b.initMigrationId(), d.migration_id);
+    PutList([&](unsigned n) { return b.initRoles(n); }, d.roles);
   }
   void operator()(const KeyUpdated& d) {
     auto b = p.initKeyUpdated();
@@ -190,6 +191,21 @@ struct PayloadWriter {
     b.setReason(Txt(d.reason));
   }
   void operator()(const WebhookEnabled& d) { p.initWebhookEnabled().setWebhookId(Txt(d.webhook_id)); }
+  void operator()(const RoleCreated& d) {
+    auto b = p.initRoleCreated();
+    b.setRole(Txt(d.role));
+    PutList([&](unsigned n) { return b.initPermissions(n); }, d.permissions);
+    Put(b.initDescription(), d.description);
+  }
+  void operator()(const RoleUpdated& d) {
+    auto b = p.initRoleUpdated();
+    b.setRole(Txt(d.role));
+    if (d.permissions) PutList([&](unsigned n) { return b.initPermissions().initValue(n); }, *d.permissions);
+    Put(b.initDescription(), d.description);
+  }
+  void operator()(const RoleDeleted& d) { p.initRoleDeleted().setRole(Txt(d.role)); }
+  void operator()(const RoleGranted& d) { p.initRoleGranted().setRole(Txt(d.role)); }
+  void operator()(const RoleRevoked& d) { p.initRoleRevoked().setRole(Txt(d.role)); }
   void operator()(const ExportCreated& d) {
     auto b = p.initExportCreated();
     b.setExportId(Txt(d.export_id));
@@ -298,6 +314,7 @@ EventData ReadPayload(s::Event::Payload::Reader p) {
       d.request_sha256 = Opt(r.getRequestSha256());
       d.imported = r.getImported();
       d.migration_id = Opt(r.getMigrationId());
+      d.roles = List(r.getRoles());
       return d;
     }
     case s::Event::Payload::KEY_UPDATED: {
@@ -346,6 +363,22 @@ EventData ReadPayload(s::Event::Payload::Reader p) {
     case s::Event::Payload::WEBHOOK_ENABLED: return WebhookEnabled{Str(p.getWebhookEnabled().getWebhookId())};
     case s::Event::Payload::WEBHOOK_DISABLED:
       return WebhookDisabled{Str(p.getWebhookDisabled().getWebhookId()), Str(p.getWebhookDisabled().getReason())};
+    case s::Event::Payload::ROLE_CREATED: {
+      auto r = p.getRoleCreated();
+      return RoleCreated{Str(r.getRole()), List(r.getPermissions()), Opt(r.getDescription())};
+    }
+    case s::Event::Payload::ROLE_UPDATED: {
+      auto r = p.getRoleUpdated();
+      RoleUpdated d;
+      d.role = Str(r.getRole());
+      if (r.getPermissions().isValue()) d.permissions = List(r.getPermissions().getValue());
+      d.description = Tri(r.getDescription());
+      return d;
+    }
+    case s::Event::Payload::ROLE_DELETED: return RoleDeleted{Str(p.getRoleDeleted().getRole())};
+    case s::Event::Payload::ROLE_GRANTED: return RoleGranted{Str(p.getRoleGranted().getRole())};
+    case s::Event::Payload::ROLE_REVOKED: return RoleRevoked{Str(p.getRoleRevoked().getRole())};
+    case s::Event::Payload::RESERVED32: break;
     case s::Event::Payload::EXPORT_CREATED: {
       auto r = p.getExportCreated();
       return ExportCreated{Str(r.getExportId()), Str(r.getFormat()), Opt(r.getFrom()), Opt(r.getTo()),

@@ -79,6 +79,7 @@ void Payload(const EventData& data, Out& o) {
           // Only on imported keys, so every other KeyCreated renders (and hashes) as before.
           if (d.imported) o.Bool("imported", true);
           if (d.migration_id) o.Str("migration_id", *d.migration_id);
+          if (!d.roles.empty()) o.Strings("roles", d.roles);  // absent when none: older events render as before
         } else if constexpr (std::is_same_v<T, KeyUpdated>) {
           if (d.name) o.Str("name", *d.name);
           if (d.description) o.OptStr("description", *d.description);
@@ -132,6 +133,17 @@ void Payload(const EventData& data, Out& o) {
         } else if constexpr (std::is_same_v<T, WebhookDisabled>) {
           o.Str("webhook_id", d.webhook_id);
           o.Str("reason", d.reason);
+        } else if constexpr (std::is_same_v<T, RoleCreated>) {
+          o.Str("role", d.role);
+          o.Strings("permissions", d.permissions);
+          o.OptStr("description", d.description);
+        } else if constexpr (std::is_same_v<T, RoleUpdated>) {
+          o.Str("role", d.role);
+          if (d.permissions) o.Strings("permissions", *d.permissions);
+          if (d.description) o.OptStr("description", *d.description);
+        } else if constexpr (std::is_same_v<T, RoleDeleted> || std::is_same_v<T, RoleGranted> ||
+                             std::is_same_v<T, RoleRevoked>) {
+          o.Str("role", d.role);
         } else if constexpr (std::is_same_v<T, ExportCreated>) {
           o.Str("export_id", d.export_id);
           o.Str("format", d.format);

@@ -49,6 +49,7 @@ struct KeyCreated {
   requestSha256 @18 :OptText;
   imported @19 :Bool;
   migrationId @20 :OptText;
+  roles @21 :List(Text);
 }
 struct KeyUpdated {
   name @0 :OptText;
@@ -84,6 +85,11 @@ struct WebhookCreated {
 struct WebhookDeleted { webhookId @0 :Text; }
 struct WebhookDisabled { webhookId @0 :Text; reason @1 :Text; }
 struct WebhookEnabled { webhookId @0 :Text; }
+struct RoleCreated { role @0 :Text; permissions @1 :List(Text); description @2 :OptText; }
+struct RoleUpdated { role @0 :Text; permissions @1 :OptTextList; description @2 :OptText; }
+struct RoleDeleted { role @0 :Text; }
+struct RoleGranted { role @0 :Text; }
+struct RoleRevoked { role @0 :Text; }
 struct ExportCreated {
   exportId @0 :Text; format @1 :Text; from @2 :OptInt64; to @3 :OptInt64;
   eventCount @4 :Int64; firstSeq @5 :UInt64; lastSeq @6 :UInt64; fileSha256 @7 :Text;
@@ -123,5 +129,13 @@ struct Event {
     webhookDisabled @29 :WebhookDisabled;
     exportCreated @30 :ExportCreated;
     webhookEnabled @31 :WebhookEnabled;
+    # @32 and @38 belong to members added beside the roles; Cap'n Proto wants ordinals without
+    # holes, so this placeholder holds @32 until that member takes it. Nothing writes it.
+    reserved32 @32 :Void;
+    roleCreated @33 :RoleCreated;
+    roleUpdated @34 :RoleUpdated;
+    roleDeleted @35 :RoleDeleted;
+    roleGranted @36 :RoleGranted;
+    roleRevoked @37 :RoleRevoked;
   }
 }

@@ -2,6 +2,7 @@
 
 #include "domain/cidr.h"
 #include "domain/crypto.h"
+#include "domain/role.h"
 #include "domain/secret.h"
 #include "domain/time.h"
 #include "storage/shared_counters.h"
@@ -15,6 +16,29 @@ constexpr size_t kMaxForeignSecret = 512;
 
 bool ForeignSecretPossible(const Services& s, std::string_view value) {
   return !value.empty() && value.size() <= kMaxForeignSecret && s.reads->HasImportedKeys();
+}
+
+// The permission check against the key's effective permissions (docs/access.md): its own and
+// those of its roles, as the org defines them now. The index (and CheckKeyForUse) already
+// answered a list against the key's own permissions; this runs only where that answer can change:
+// a query, or a list the key's own permissions did not satisfy. Gates before it (revoked,
+// disabled, IP) keep their answer, as they are checked first.
+void CheckEffectivePermissions(Services& s, const KeyCheckRequest& in, KeyCheckOutcome& out) {
+  bool query = in.permission_query.has_value();
+  if (!out.key) return;
+  if (out.code != ValidationCode::kValid && out.code != ValidationCode::kInsufficientPermissions) return;
+  if (!query && out.code == ValidationCode::kValid) return;
+  std::vector<std::string> effective;
+  const std::vector<std::string>* held = &out.key->permissions;
+  if (!out.key->roles.empty()) {
+    if (auto org = s.reads->FindOrg(out.key->org_id)) {
+      effective = EffectivePermissions(*out.key, *org);
+      held = &effective;
+    }
+  }
+  out.permissions = EvaluatePermissionQuery(query ? *in.permission_query : PermissionQuery::AllOf(in.required_permissions),
+                                            *held);
+  out.code = out.permissions.satisfied ? ValidationCode::kValid : ValidationCode::kInsufficientPermissions;
 }
 
 // Every check before the last two gates (docs/policy-gates.md): out.code is VALID when only the
@@ -53,6 +77,7 @@ KeyCheckOutcome DecideBeforeGates(Services& s, const Principal& caller, const Ke
     out.code = ValidationCode::kNotFound;
     return out;
   }
+  CheckEffectivePermissions(s, in, out);
   return out;
 }
 

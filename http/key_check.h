@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/key.h"
+#include "domain/permission_query.h"
 #include "http/context.h"
 #include "http/services.h"
 
@@ -18,6 +19,7 @@ namespace kl::http {
 struct KeyCheckRequest {
   std::string value;                              // the presented secret
   std::vector<std::string> required_permissions;  // all of them must be held
+  std::optional<PermissionQuery> permission_query;  // instead of the list: this query must hold
   std::string ip;                                 // the end client's address, as resolved by the route
   std::string user_agent;
 };
@@ -30,6 +32,8 @@ struct KeyCheckOutcome {
   projections::GateOutcome gates;                  // what the credits and rate-limit gates said
   std::optional<projections::KeyUsageView> usage;  // for VALID with usage recording: this use included
   Millis now = 0;
+  // For INSUFFICIENT_PERMISSIONS: the clause that failed and the permissions it lacks.
+  PermissionVerdict permissions;
 };
 
 // The end client's address: `from_body` (a route's own member) when given, else the first hop

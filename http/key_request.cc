@@ -92,7 +92,7 @@ std::optional<Owner> ReadOwner(const json& body, FieldErrors& errors) {
 const BodyShape kCreateKeyBody{{{"name"}, {"description"}, {"permissions"}, {"permission_set"},
                                 {"owner", &kOwnerShape}, {"project_id"}, {"environment"}, {"prefix"},
                                 {"expires_at"}, {"ttl_seconds"}, {"metadata"}, {"enabled"}, {"ip_allowlist"},
-                                {"credits", &kCreditsShape}, {"ratelimit", &kRateLimitShape}}};
+                                {"credits", &kCreditsShape}, {"ratelimit", &kRateLimitShape}, {"roles"}}};
 const BodyShape kUpdateKeyBody{{{"name"}, {"description"}, {"permissions"}, {"expires_at"}, {"metadata"},
                                 {"enabled"}, {"reason"}, {"ip_allowlist"}, {"credits", &kCreditsShape},
                                 {"ratelimit", &kRateLimitShape}}};
@@ -121,6 +121,7 @@ CreateKeyInput ReadCreateKey(const json& body, FieldErrors& errors) {
   in.metadata = f.Object("metadata");
   in.enabled = f.Bool("enabled");
   in.ip_allowlist = f.StringArray("ip_allowlist");
+  in.roles = f.StringArray("roles");
   errors.insert(f.errors().begin(), f.errors().end());
   in.owner = ReadOwner(body, errors);
   if (auto c = ReadGate<Credits>(body, "credits", /*nullable=*/false, errors, ReadCredits)) in.credits = *c;

@@ -1,5 +1,6 @@
 #include "http/render.h"
 
+#include "domain/role.h"
 #include "domain/time.h"
 #include "http/json_writer.h"
 
@@ -129,8 +130,10 @@ void ActorObject(Sink& out, const char* k, const std::string& type, const std::s
 }
 
 // The key object's fields, in sorted order. `usage` replaces the projection's usage fields.
+// `effective` (when given) is rendered as effective_permissions (docs/access.md).
 template <typename Sink>
-void EmitKeyFields(Sink& out, const KeyState& k, Millis now, const projections::KeyUsageView* usage) {
+void EmitKeyFields(Sink& out, const KeyState& k, Millis now, const projections::KeyUsageView* usage,
+                   const std::vector<std::string>* effective = nullptr) {
   out.Key("created_at"), out.Time(k.created_at);
   ActorObject(out, "created_by", k.created_by.type, k.created_by.id);
   out.Key("credits");
@@ -153,6 +156,7 @@ void EmitKeyFields(Sink& out, const KeyState& k, Millis now, const projections::
     out.Null();
   }
   OptStr(out, "description", k.description);
+  if (effective) out.Key("effective_permissions"), out.Strings(*effective);
   out.Key("enabled"), out.Bool(k.enabled);
   out.Key("environment"), out.Str(k.environment);
   OptTime(out, "expired_at", k.expired_at);
@@ -183,6 +187,7 @@ void EmitKeyFields(Sink& out, const KeyState& k, Millis now, const projections::
   }
   OptStr(out, "revoke_reason", k.revoke_reason);
   OptTime(out, "revoked_at", k.revoked_at);
+  out.Key("roles"), out.Strings(k.roles);
   OptStr(out, "rotated_from", k.rotated_from);
   OptStr(out, "rotated_to", k.rotated_to);
   out.Key("status"), out.DynStr(Hole::kStatus, k.StatusAt(now));
@@ -256,9 +261,11 @@ const KeyTemplate& TemplateFor(const std::shared_ptr<const KeyState>& key) {
 
 }  // namespace
 
-json RenderKey(const KeyState& k, Millis now) {
+json RenderKey(const KeyState& k, Millis now, const OrgState* org) {
   DomSink out;
-  EmitKeyFields(out, k, now, nullptr);
+  std::optional<std::vector<std::string>> effective;
+  if (org) effective = EffectivePermissions(k, *org);
+  EmitKeyFields(out, k, now, nullptr, effective ? &*effective : nullptr);
   return std::move(out.value);
 }
 
@@ -270,13 +277,15 @@ json RenderOrg(const OrgState& o) {
               {"updated_at", FormatTime(o.updated_at)}};
 }
 
-std::string SerializeIssuedKey(const KeyState& k, const std::string& value, Millis now) {
+std::string SerializeIssuedKey(const KeyState& k, const std::string& value, Millis now, const OrgState* org) {
   JsonWriter w(2048);
   WriterSink out(w);
+  std::optional<std::vector<std::string>> effective;
+  if (org) effective = EffectivePermissions(k, *org);
   w.StartObject();
   w.PlainKey("api_key");
   w.StartObject();
-  EmitKeyFields(out, k, now, nullptr);
+  EmitKeyFields(out, k, now, nullptr, effective ? &*effective : nullptr);
   w.EndObject();
   w.PlainKey("value");
   w.String(value);
@@ -304,6 +313,10 @@ std::string SerializeValidation(const ValidationAnswer& a, Millis now) {
   w.PlainKey("code");
   w.String(ValidationCodeName(a.code));
   if (a.credits_remaining) w.PlainKey("credits_remaining"), w.Int64(*a.credits_remaining);
+  if (a.permissions && !a.permissions->satisfied) {
+    w.PlainKey("failed_clause"), w.String(a.permissions->failed_clause);
+    w.PlainKey("missing"), out.Strings(a.permissions->missing);
+  }
   if (a.ratelimit) {
     w.PlainKey("ratelimit");
     w.StartObject();

@@ -10,15 +10,18 @@
 
 #include "domain/key.h"
 #include "domain/org.h"
+#include "domain/permission_query.h"
 #include "projections/usage_tracker.h"
 
 namespace kl::http {
 
-nlohmann::json RenderKey(const KeyState& key, Millis now);
+// With `org`, the key also shows effective_permissions: its own and its roles' (docs/access.md).
+nlohmann::json RenderKey(const KeyState& key, Millis now, const OrgState* org = nullptr);
 nlohmann::json RenderOrg(const OrgState& org);
 // The answer to a create or a rotation, {"api_key": <key>, "value": <the plaintext>},
 // serialized directly (the same bytes as dumping the DOM of RenderKey).
-std::string SerializeIssuedKey(const KeyState& key, const std::string& value, Millis now);
+std::string SerializeIssuedKey(const KeyState& key, const std::string& value, Millis now,
+                               const OrgState* org = nullptr);
 
 // The POST /v1/validations answer, serialized directly. `key` and `usage` are set for VALID.
 struct ValidationAnswer {
@@ -27,6 +30,8 @@ struct ValidationAnswer {
   const projections::KeyUsageView* usage = nullptr;
   std::optional<int64_t> credits_remaining;
   std::optional<projections::RateLimitState> ratelimit;
+  // For INSUFFICIENT_PERMISSIONS: failed_clause and missing (docs/access.md).
+  const PermissionVerdict* permissions = nullptr;
 };
 std::string SerializeValidation(const ValidationAnswer& answer, Millis now);
 

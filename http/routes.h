@@ -23,10 +23,14 @@ void RegisterBackupRoutes(Router& router, Services& services);
 void RegisterLeakRoutes(Router& router, Services& services);
 void RegisterWebhookRoutes(Router& router, Services& services);
 void RegisterAuthzRoutes(Router& router, Services& services);
+void RegisterRoleRoutes(Router& router, Services& services);
 
 // The key folded from its own stream up to ?as_of / ?as_of_seq (nullopt: it did not exist yet).
+// With `org_as_of`, also its org folded from the org stream to the same point: its roles as they
+// were then (docs/access.md).
 Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, const std::string& key_id,
-                                        const RequestContext& ctx, Millis* as_of_time);
+                                        const RequestContext& ctx, Millis* as_of_time,
+                                        std::optional<OrgState>* org_as_of = nullptr);
 
 inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterHealthRoutes(router, services);
@@ -44,6 +48,7 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterLeakRoutes(router, services);
   RegisterWebhookRoutes(router, services);
   RegisterAuthzRoutes(router, services);
+  RegisterRoleRoutes(router, services);
   unkey::RegisterUnkeyRoutes(router, services);  // /v2: the Unkey dialect (docs/compat.md)
   workos::RegisterRoutes(router, services);  // the WorkOS API keys dialect, docs/compat.md
 }

@@ -15,6 +15,7 @@
 
 #include "domain/key.h"
 #include "http/auth.h"
+#include "domain/role.h"
 #include "http/key_check.h"
 #include "http/route_helpers.h"
 #include "http/routes.h"
@@ -42,34 +43,33 @@ Reply Unauthenticated(std::string_view code) {
   return r;
 }
 
-// "posts:read AND posts:write" (or commas): every one is required.
-Result<std::vector<std::string>> ParsePermissions(std::string_view raw, const char* field) {
-  std::vector<std::string> out;
-  std::string cur;
-  auto flush = [&]() -> bool {
-    if (cur.empty()) return true;
-    if (cur == "OR" || cur == "NOT" || cur == "(" || cur == ")") return false;
-    if (cur != "AND") out.push_back(cur);
-    cur.clear();
-    return true;
+// A permission query (docs/access.md, Permission queries): "posts:read AND (posts:write OR
+// admin)". Commas still mean AND between their parts ("posts:read,posts:write"), and '+' is a
+// space (a form-encoded query string).
+Result<PermissionQuery> ParsePermissions(std::string_view raw, const char* field) {
+  std::string text;
+  std::string part;
+  auto flush = [&] {
+    bool blank = part.find_first_not_of(' ') == std::string::npos;
+    if (!blank) text += (text.empty() ? "(" : " AND (") + part + ")";
+    part.clear();
   };
+  bool commas = raw.find(',') != std::string_view::npos;
   for (char c : raw) {
-    if (c == ' ' || c == '+' || c == ',') {
-      if (!flush()) break;
-    } else {
-      cur.push_back(c);
-    }
+    if (c == ',' ) flush();
+    else part.push_back(c == '+' ? ' ' : c);
   }
-  if (!flush() || !cur.empty())
-    return Status::Validation({{field, "must be permissions joined by AND (or commas); OR is not supported"}});
-  if (out.empty()) return Status::Validation({{field, "must name at least one permission"}});
-  return out;
+  if (commas) flush();
+  else text = std::move(part);
+  if (text.find_first_not_of(' ') == std::string::npos)
+    return Status::Validation({{field, "must name at least one permission"}});
+  return PermissionQuery::Parse(text, field);
 }
 
 // The permissions to require: the `permissions` query parameter of /v1/authz, or the
 // X-Keyledger-Required-Permissions header the proxy sets. Below /v1/authz/ (Envoy appends the
 // client's path and query), the query is the client's: neither read nor checked.
-Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
+Result<std::optional<PermissionQuery>> ReadPermissions(const RequestContext& ctx) {
   bool client_path = ctx.params.count("path") > 0;
   if (!client_path)
     if (Status q = CheckQuery(ctx); !q.ok()) return q;
@@ -77,9 +77,12 @@ Result<std::vector<std::string>> ReadPermissions(const RequestContext& ctx) {
   auto header = ctx.HeaderView("x-keyledger-required-permissions");
   if (query && header)
     return Status::Validation({{"permissions", "give the permissions in the query or the header, not both"}});
-  if (query) return ParsePermissions(*query, "permissions");
-  if (header) return ParsePermissions(*header, "X-Keyledger-Required-Permissions");
-  return std::vector<std::string>{};
+  auto parsed = query    ? ParsePermissions(*query, "permissions")
+                : header ? ParsePermissions(*header, "X-Keyledger-Required-Permissions")
+                         : Result<PermissionQuery>(PermissionQuery{});
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->empty()) return std::optional<PermissionQuery>{};
+  return std::optional<PermissionQuery>(std::move(*parsed));
 }
 
 // The client's key: Authorization: Bearer, or X-API-Key. Both, naming different keys: ambiguous.
@@ -107,7 +110,8 @@ std::string ClientIp(const RequestContext& ctx) {
 
 int64_t SecondsUntil(Millis at, Millis now) { return std::max<int64_t>(1, (at - now + 999) / 1000); }
 
-Reply Render(const KeyCheckOutcome& outcome) {
+// `effective`: the key's effective permissions (its own and its roles', docs/access.md).
+Reply Render(const KeyCheckOutcome& outcome, const std::vector<std::string>& effective) {
   std::string_view code = ValidationCodeName(outcome.code);
   switch (outcome.code) {
     case ValidationCode::kValid: {
@@ -115,11 +119,17 @@ Reply Render(const KeyCheckOutcome& outcome) {
       r.headers.emplace_back("X-Keyledger-Key-Id", outcome.key->id);
       r.headers.emplace_back("X-Keyledger-Org-Id", outcome.key->org_id);
       std::string permissions;
-      for (const auto& p : outcome.key->permissions) permissions += (permissions.empty() ? "" : ",") + p;
+      for (const auto& p : effective) permissions += (permissions.empty() ? "" : ",") + p;
       r.headers.emplace_back("X-Keyledger-Permissions", permissions);
       return r;
     }
-    case ValidationCode::kInsufficientPermissions:
+    case ValidationCode::kInsufficientPermissions: {
+      Reply r = Answer(403, code);
+      std::string missing;
+      for (const auto& p : outcome.permissions.missing) missing += (missing.empty() ? "" : ",") + p;
+      r.headers.emplace_back("X-Keyledger-Missing-Permissions", missing);
+      return r;
+    }
     case ValidationCode::kIpNotAllowed:
     case ValidationCode::kTenantInactive:
       return Answer(403, code);
@@ -168,15 +178,23 @@ void Authz(Services& s, const std::shared_ptr<RequestContext>& ctx, const Respon
   if (!key || ambiguous) return respond(Unauthenticated(key ? "MALFORMED" : "MISSING"));
   KeyCheckRequest check;
   check.value = std::move(*key);
-  check.required_permissions = std::move(permissions.value());
+  check.permission_query = std::move(permissions.value());
   check.ip = ClientIp(*ctx);
   check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
-  CheckKeyThen(s, *gateway, std::move(check), [respond](Result<KeyCheckOutcome> checked) {
-    if (checked.ok()) return respond(Render(*checked));
-    // A cluster node that cannot reach the shared counters of a key with credits or a rate limit.
-    Reply r = Answer(503, "UNAVAILABLE");
-    r.headers.emplace_back("Retry-After", "1");
-    respond(std::move(r));
+  CheckKeyThen(s, *gateway, std::move(check), [&s, respond](Result<KeyCheckOutcome> checked) {
+    if (!checked.ok()) {
+      // A cluster node that cannot reach the shared counters of a key with credits or a rate limit.
+      Reply r = Answer(503, "UNAVAILABLE");
+      r.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(r));
+    }
+    const KeyCheckOutcome& outcome = *checked;
+    std::vector<std::string> effective;
+    if (outcome.code == ValidationCode::kValid) {
+      auto org = outcome.key->roles.empty() ? nullptr : s.reads->FindOrg(outcome.key->org_id);
+      effective = org ? EffectivePermissions(*outcome.key, *org) : outcome.key->permissions;
+    }
+    respond(Render(outcome, effective));
   });
 }
 

@@ -1,6 +1,7 @@
 // A key's history (oldest first) and the key as it stood at a past instant, both folded from
 // the key's own stream.
 #include "domain/key.h"
+#include "domain/org.h"
 #include "domain/time.h"
 #include "events/json.h"
 #include "http/render.h"
@@ -12,7 +13,8 @@ namespace kl::http {
 using nlohmann::json;
 
 Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, const std::string& key_id,
-                                        const RequestContext& ctx, Millis* as_of_time) {
+                                        const RequestContext& ctx, Millis* as_of_time,
+                                        std::optional<OrgState>* org_as_of) {
   auto as_of = ctx.Query("as_of");
   auto as_of_seq = QueryInt(ctx.Query("as_of_seq"), "as_of_seq", 0, INT64_MAX);
   if (!as_of_seq.ok()) return as_of_seq.status();
@@ -34,6 +36,17 @@ Result<std::optional<KeyState>> KeyAsOf(Services& s, const std::string& org_id, 
   }
   if (key && key->org_id != org_id) key.reset();
   *as_of_time = t ? *t : last;
+  if (key && org_as_of) {
+    std::vector<Event> org_events;
+    if (Status st = s.log->ReadStream("org:" + org_id, 0, SIZE_MAX, &org_events); !st.ok()) return st;
+    for (const Event& e : org_events) {
+      if (t && e.recorded_at > *t) break;
+      if (*as_of_seq && e.seq > static_cast<uint64_t>(**as_of_seq)) break;
+      // Without an explicit point, the key's last event is the point.
+      if (!t && !*as_of_seq && e.recorded_at > last) break;
+      EvolveOrg(*org_as_of, e);
+    }
+  }
   return key;
 }
 

@@ -34,15 +34,16 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     if (!body->is_object()) return respond(Fail(Status(Code::kValidation, "the body must be a JSON object"), *ctx));
     // Idempotency-Key (docs/spec.md, Creating keys): a replay answers 200 with the first key,
     // without its secret.
-    CreateKey(s, ctx, org_id, *body, [ctx, respond, org_id](Result<KeyCreation> r) {
+    CreateKey(s, ctx, org_id, *body, [&s, ctx, respond, org_id](Result<KeyCreation> r) {
       if (!r.ok()) return respond(Fail(r.status(), *ctx));
       Reply reply;
+      auto org = s.reads->FindOrg(org_id);
       if (r->replayed) {
-        reply = Reply::Json(200, {{"api_key", RenderKey(r->key, NowMillis())}});
+        reply = Reply::Json(200, {{"api_key", RenderKey(r->key, NowMillis(), org.get())}});
         reply.headers.emplace_back("Idempotent-Replayed", "true");
       } else {
         reply.status = 201;
-        reply.body = SerializeIssuedKey(r->key, r->secret, NowMillis());
+        reply.body = SerializeIssuedKey(r->key, r->secret, NowMillis(), org.get());
       }
       reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + r->key.id);
       respond(std::move(reply));
@@ -103,8 +104,9 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     Millis now = NowMillis();
     auto page = s.reads->ListKeys(org_id, filter, p->cursor, p->limit, now, order);
     if (!page.ok()) return respond(Fail(page.status(), *ctx));
+    auto org = s.reads->FindOrg(org_id);
     json data = json::array();
-    for (const auto& k : page->items) data.push_back(RenderKey(k, now));
+    for (const auto& k : page->items) data.push_back(RenderKey(k, now, org.get()));
     respond(Reply::Json(200, {{"data", data},
                               {"next_cursor", page->next_cursor ? json(*page->next_cursor) : json(nullptr)}}));
   }));
@@ -114,14 +116,15 @@ void RegisterKeyRoutes(Router& router, Services& s) {
     if (Status a = Authorize(ctx->principal, org_id, "apikeys:read"); !a.ok()) return respond(Fail(a, *ctx));
     if (ctx->Query("as_of") || ctx->Query("as_of_seq")) {
       Millis at = 0;
-      auto past = KeyAsOf(s, org_id, ctx->Param("id"), *ctx, &at);
+      std::optional<OrgState> org_then;  // the roles as they were then (docs/access.md)
+      auto past = KeyAsOf(s, org_id, ctx->Param("id"), *ctx, &at, &org_then);
       if (!past.ok()) return respond(Fail(past.status(), *ctx));
       if (!*past) return respond(Fail(Status(Code::kNotFound, "the key did not exist at that point"), *ctx));
-      return respond(Reply::Json(200, RenderKey(**past, at)));
+      return respond(Reply::Json(200, RenderKey(**past, at, org_then ? &*org_then : nullptr)));
     }
     auto key = KeyInOrg(s, org_id, ctx->Param("id"));
     if (!key) return respond(Fail(Status(Code::kNotFound, "api key not found"), *ctx));
-    respond(Reply::Json(200, RenderKey(*key, NowMillis())));
+    respond(Reply::Json(200, RenderKey(*key, NowMillis(), s.reads->FindOrg(org_id).get())));
   }));
 
   router.Add("PATCH", "/v1/orgs/{org}/api-keys/{id}", {kNoQuery, &kUpdateKeyBody}, Authenticated(s, [&s](auto ctx, Respond respond) {
@@ -154,7 +157,7 @@ void RegisterKeyRoutes(Router& router, Services& s) {
           if (!r.ok()) return respond(Fail(r.status(), *ctx));
           auto key = KeyInOrg(s, org_id, key_id);
           if (!key) return respond(Fail(Status(Code::kNotFound, "api key not found"), *ctx));
-          respond(Reply::Json(200, RenderKey(*key, NowMillis())));
+          respond(Reply::Json(200, RenderKey(*key, NowMillis(), s.reads->FindOrg(org_id).get())));
         });
   }));
 
@@ -188,7 +191,7 @@ void RegisterKeyRoutes(Router& router, Services& s) {
           if (!key) return respond(Fail(Status(Code::kInternal, "the new key is missing"), *ctx));
           Reply reply;
           reply.status = 201;
-          reply.body = SerializeIssuedKey(*key, *secret, NowMillis());
+          reply.body = SerializeIssuedKey(*key, *secret, NowMillis(), s.reads->FindOrg(org_id).get());
           reply.headers.emplace_back("Location", "/v1/orgs/" + org_id + "/api-keys/" + key->id);
           respond(std::move(reply));
         });
@@ -217,7 +220,8 @@ void RegisterKeyRoutes(Router& router, Services& s) {
           if (!r.ok()) return respond(Fail(r.status(), *ctx));
           auto key = KeyInOrg(s, org_id, key_id);
           if (!key) return respond(Fail(Status(Code::kNotFound, "api key not found"), *ctx));
-          respond(Reply::Json(200, {{"revoked", true}, {"api_key", RenderKey(*key, NowMillis())}}));
+          respond(Reply::Json(200, {{"revoked", true},
+                                    {"api_key", RenderKey(*key, NowMillis(), s.reads->FindOrg(org_id).get())}}));
         });
   }));
 }

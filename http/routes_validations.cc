@@ -39,6 +39,11 @@ void RegisterValidationRoutes(Router& router, Services& s) {
     KeyCheckRequest check;
     check.value = std::move(*body->value);
     if (body->required_permissions) check.required_permissions = std::move(*body->required_permissions);
+    if (body->permission_query) {
+      auto query = PermissionQuery::Parse(*body->permission_query);
+      if (!query.ok()) return respond(Fail(query.status(), *ctx));
+      check.permission_query = std::move(*query);
+    }
     check.ip = ClientIpOf(*ctx, std::move(body->ip));
     check.user_agent = body->user_agent ? std::move(*body->user_agent)
                                         : std::string(ctx->HeaderView("user-agent").value_or(""));
@@ -51,6 +56,7 @@ void RegisterValidationRoutes(Router& router, Services& s) {
         a.key = outcome.key, a.usage = outcome.usage ? &*outcome.usage : nullptr;
       a.credits_remaining = outcome.gates.credits_remaining;
       a.ratelimit = outcome.gates.ratelimit;
+      if (outcome.code == ValidationCode::kInsufficientPermissions) a.permissions = &outcome.permissions;
       Reply r;
       r.body = SerializeValidation(a, outcome.now);
       respond(std::move(r));

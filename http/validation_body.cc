@@ -157,7 +157,13 @@ ValidationBody ReadValidationBody(const nlohmann::json& body, FieldErrors& error
   FieldReader f(body);
   ValidationBody out;
   out.value = f.String("value");
-  out.required_permissions = f.StringArray("required_permissions");
+  // A list (every permission) or a query string (docs/access.md, Permission queries).
+  if (auto it = body.find("required_permissions"); it != body.end() && it->is_string())
+    out.permission_query = it->get<std::string>();
+  else if (it != body.end() && !it->is_array())
+    errors["required_permissions"] = "must be an array of strings or a permission query string";
+  else
+    out.required_permissions = f.StringArray("required_permissions");
   out.ip = f.String("ip");
   out.user_agent = f.String("user_agent");
   errors.insert(f.errors().begin(), f.errors().end());

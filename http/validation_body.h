@@ -21,6 +21,8 @@ extern const BodyShape kValidationBody;
 struct ValidationBody {
   std::optional<std::string> value;
   std::optional<std::vector<std::string>> required_permissions;
+  // required_permissions given as a query string (docs/access.md); only the DOM path reads it.
+  std::optional<std::string> permission_query;
   std::optional<std::string> ip;
   std::optional<std::string> user_agent;
 };

@@ -28,7 +28,7 @@ enum class F : uint8_t {
   kNone, kId, kOrg, kName, kHash, kObf, kPrefix, kEnv, kPerms, kPset, kOt, kOi, kMeta, kStatus, kCat, kCbt,
   kCbi, kUat, kUses, kEnabled, kIps, kV, kCseq,  // the required ones end here
   kDesc, kProj, kExp, kRat, kRr, kXat, kRf, kRt, kLua, kLui, kLuu, kCrat, kCrb, kClw, kEwf, kEww, kCr, kRl,
-  kRemaining, kRefill, kAmount, kInterval, kLimit, kWindowMs, kImp,
+  kRemaining, kRefill, kAmount, kInterval, kLimit, kWindowMs, kImp, kRoles,
 };
 constexpr uint64_t Bit(F f) { return uint64_t{1} << static_cast<unsigned>(f); }
 constexpr uint64_t kRequired = ((Bit(F::kCseq) << 1) - 1) & ~Bit(F::kNone);
@@ -46,7 +46,7 @@ F TopLevelField(std::string_view k) {
       {"rat", F::kRat},   {"rr", F::kRr},       {"xat", F::kXat},     {"rf", F::kRf},       {"rt", F::kRt},
       {"lua", F::kLua},   {"lui", F::kLui},     {"luu", F::kLuu},     {"crat", F::kCrat},   {"crb", F::kCrb},
       {"clw", F::kClw},   {"ewf", F::kEwf},     {"eww", F::kEww},     {"cr", F::kCr},       {"rl", F::kRl},
-      {"imp", F::kImp},
+      {"imp", F::kImp},   {"roles", F::kRoles},
   };
   auto it = kFields.find(k);
   return it == kFields.end() ? F::kNone : it->second;
@@ -126,6 +126,7 @@ class KeyStateSax {
     if (array_ || depth_ != 1) return false;
     if (field_ == F::kPerms) array_ = &k_.permissions;
     if (field_ == F::kIps) array_ = &k_.ip_allowlist;
+    if (field_ == F::kRoles) array_ = &k_.roles;
     if (!array_) return false;
     array_->clear();
     if (n != static_cast<std::size_t>(-1)) array_->reserve(std::min<std::size_t>(n, 1024));

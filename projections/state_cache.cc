@@ -50,7 +50,7 @@ size_t KeyFootprint(const KeyState& k) {
                                               &k.rotated_to, &k.last_used_ip, &k.last_used_user_agent,
                                               &k.expiry_warned_window})
     n += Heap(*s);
-  n += Heap(k.permissions) + Heap(k.ip_allowlist) + Heap(k.metadata);
+  n += Heap(k.permissions) + Heap(k.ip_allowlist) + Heap(k.roles) + Heap(k.metadata);
   if (k.credits && k.credits->refill) n += Heap(k.credits->refill->interval);
   // The by-hash map's node (hash, entry, link, cached hash code) and its bucket slot; the id ->
   // hash map's node with its own copy of the id.

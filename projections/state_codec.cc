@@ -149,6 +149,7 @@ std::string EncodeKey(const KeyState& k) {
   if (k.credits_basis != 0) p.Key("crb").Int(k.credits_basis);
   if (k.credits_low_warned) p.Key("clw").Bool(true);
   if (k.imported) p.Key("imp").Bool(true);  // only when set: other states encode as before
+  if (!k.roles.empty()) p.Key("roles").Strings(k.roles);  // likewise
   OptInt(p, "ewf", k.expiry_warned_for);
   OptStr(p, "eww", k.expiry_warned_window);
   if (k.credits) {
@@ -173,6 +174,16 @@ std::string EncodeKey(const KeyState& k) {
 std::string EncodeOrg(const OrgState& o) {
   json j = {{"id", o.id}, {"name", o.name}, {"status", o.status}, {"cat", o.created_at}, {"uat", o.updated_at},
             {"v", o.version}};
+  // Roles only when there are some: an org without them encodes as before.
+  if (!o.roles.empty()) {
+    json roles = json::object();
+    for (const auto& [name, r] : o.roles) {
+      json def = {{"p", r.permissions}, {"cat", r.created_at}, {"uat", r.updated_at}};
+      if (r.description) def["d"] = *r.description;
+      roles[name] = std::move(def);
+    }
+    j["roles"] = std::move(roles);
+  }
   auto bytes = json::to_msgpack(j);
   return std::string(bytes.begin(), bytes.end());
 }
@@ -180,7 +191,14 @@ std::string EncodeOrg(const OrgState& o) {
 std::optional<OrgState> DecodeOrg(std::string_view bytes) {
   try {
     json j = json::from_msgpack(bytes.begin(), bytes.end());
-    return OrgState{j.at("id"), j.at("name"), j.at("status"), j.at("cat"), j.at("uat"), j.at("v")};
+    OrgState o{j.at("id"), j.at("name"), j.at("status"), j.at("cat"), j.at("uat"), j.at("v"), {}};
+    if (auto it = j.find("roles"); it != j.end())
+      for (const auto& [name, def] : it->items()) {
+        RoleDef r{def.at("p").get<std::vector<std::string>>(), std::nullopt, def.at("cat"), def.at("uat")};
+        if (auto d = def.find("d"); d != def.end()) r.description = d->get<std::string>();
+        o.roles.emplace(name, std::move(r));
+      }
+    return o;
   } catch (const std::exception&) {
     return std::nullopt;
   }

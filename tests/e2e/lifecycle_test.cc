@@ -294,7 +294,9 @@ TEST_CASE("required_permissions and bad validation input", "[e2e][lifecycle]") {
   CHECK(Validate(*admin, key.value, {{"required_permissions", {"posts:read"}}})["code"] == "VALID");
   CHECK(Validate(*admin, key.value, {{"required_permissions", {"posts:write"}}})["code"] == "INSUFFICIENT_PERMISSIONS");
   CHECK(admin->Post("/v1/validations", {{"value", 5}}).status == 400);
-  CHECK(admin->Post("/v1/validations", {{"value", key.value}, {"required_permissions", "x"}}).status == 400);
+  // A string is a permission query (docs/access.md): one with a syntax error is refused.
+  CHECK(admin->Post("/v1/validations", {{"value", key.value}, {"required_permissions", "x AND"}}).status == 400);
+  CHECK(admin->Post("/v1/validations", {{"value", key.value}, {"required_permissions", 7}}).status == 400);
   for (json bad : {json{{"name", "x"}, {"ttl_seconds", -5}}, json{{"name", "x"}, {"ttl_seconds", 315360001}},
                    json{{"name", "x"}, {"ttl_seconds", 5}, {"expires_at", "2099-01-01T00:00:00Z"}},
                    json{{"name", "x"}, {"environment", "prod"}}, json{{"name", 7}}}) {

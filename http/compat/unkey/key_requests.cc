@@ -219,25 +219,6 @@ Result<std::optional<Credits>> ApplyCreditsPatch(const KeyState& key, const Cred
   return std::optional<Credits>{c};
 }
 
-Result<std::vector<std::string>> ReadPermissionQuery(const std::string& query) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at <= query.size()) {
-    size_t next = query.find(" AND ", at);
-    std::string term = query.substr(at, next == std::string::npos ? std::string::npos : next - at);
-    while (!term.empty() && term.front() == ' ') term.erase(term.begin());
-    while (!term.empty() && term.back() == ' ') term.pop_back();
-    bool plain = !term.empty() && term.find_first_of("() ") == std::string::npos;
-    if (!plain)
-      return Status::Validation({{"permissions", "keyledger supports a permission or \"a AND b\" (every one "
-                                                 "required); OR and parentheses are not supported yet"}});
-    out.push_back(std::move(term));
-    if (next == std::string::npos) break;
-    at = next + 5;
-  }
-  return out;
-}
-
 }  // namespace kl::http::unkey
 
 namespace kl::http::unkey {

@@ -59,10 +59,6 @@ UpdateKeyRequest ReadUpdateKey(const nlohmann::json& body, FieldErrors& errors);
 // balance as read (written back as /v1's PATCH writes it).
 Result<std::optional<Credits>> ApplyCreditsPatch(const KeyState& key, const CreditsPatch& patch);
 
-// verifyKey's `permissions` query: "a", or "a AND b AND …" (every one required). OR and
-// parentheses are refused: keyledger requires a list of permissions, all held.
-Result<std::vector<std::string>> ReadPermissionQuery(const std::string& query);
-
 // A required non-empty string member (keyId, apiId, key).
 std::string RequiredString(const nlohmann::json& body, const char* name, FieldErrors& errors);
 // A boolean member that must be false (or absent) because keyledger cannot honour true

@@ -1,6 +1,7 @@
 // keys.verifyKey and keys.whoami. verifyKey is /v1's one validation path (http/key_check.h),
 // always answered 200 with `valid` and Unkey's `code`; whoami reads the key a secret names.
 #include "domain/crypto.h"
+#include "domain/role.h"
 #include "domain/secret.h"
 #include "http/auth.h"
 #include "http/compat/unkey/envelope.h"
@@ -30,14 +31,17 @@ void ReadVerifyExtras(const json& body, FieldErrors& errors) {
     errors["ratelimits"] = "named rate limits are not supported yet; the key's own limit always applies";
 }
 
-json VerifyData(const KeyCheckOutcome& out) {
+json VerifyData(Services& s, const KeyCheckOutcome& out) {
   json data = {{"valid", out.code == ValidationCode::kValid}, {"code", VerifyCode(out.code)}};
   if (!out.key) return data;
   const KeyState& key = *out.key;
   data["keyId"] = key.id;
   data["name"] = key.name;
   data["enabled"] = key.enabled;
-  data["permissions"] = key.permissions;
+  // Effective permissions: the key's own and its roles' (docs/access.md).
+  auto org = key.roles.empty() ? nullptr : s.reads->FindOrg(key.org_id);
+  data["permissions"] = org ? EffectivePermissions(key, *org) : key.permissions;
+  if (!key.roles.empty()) data["roles"] = key.roles;
   if (key.metadata.is_object() && !key.metadata.empty()) data["meta"] = key.metadata;
   if (key.expires_at) data["expires"] = *key.expires_at;
   if (out.gates.credits_remaining) data["credits"] = *out.gates.credits_remaining;
@@ -63,8 +67,9 @@ void VerifyKey(Services& s, std::shared_ptr<RequestContext> ctx, json body, Resp
     if (!it->is_string()) {
       errors["permissions"] = "must be a string";
     } else {
-      auto required = ReadPermissionQuery(it->get<std::string>());
-      if (required.ok()) check.required_permissions = std::move(*required);
+      // Unkey's query language is keyledger's (docs/access.md, Permission queries).
+      auto required = PermissionQuery::Parse(it->get<std::string>(), "permissions");
+      if (required.ok()) check.permission_query = std::move(*required);
       else errors.insert(required.status().fields().begin(), required.status().fields().end());
     }
   }
@@ -72,9 +77,9 @@ void VerifyKey(Services& s, std::shared_ptr<RequestContext> ctx, json body, Resp
   if (FailOnErrors(errors, *ctx, respond)) return;
   check.ip = ClientIpOf(*ctx);  // Unkey's body has no `ip`: the first X-Forwarded-For hop, else the peer
   check.user_agent = std::string(ctx->HeaderView("user-agent").value_or(""));
-  CheckKeyThen(s, ctx->principal, std::move(check), [ctx, respond](Result<KeyCheckOutcome> checked) {
+  CheckKeyThen(s, ctx->principal, std::move(check), [&s, ctx, respond](Result<KeyCheckOutcome> checked) {
     if (!checked.ok()) return respond(Refuse(checked.status(), *ctx));
-    respond(DataReply(VerifyData(*checked), ctx->request_id));
+    respond(DataReply(VerifyData(s, *checked), ctx->request_id));
   });
 }
 

@@ -105,9 +105,12 @@ try {
     assert.equal(spent.data.code, 'USAGE_EXCEEDED');
     const unknown = await root.keys.verifyKey({ key: 'pay_live_not-a-real-key' });
     assert.deepEqual(unknown.data, { valid: false, code: 'NOT_FOUND' });
-    const or = await rejection(root.keys.verifyKey({ key: secret, permissions: 'a OR b' }));
-    assert.ok(or instanceof errors.BadRequestErrorResponse, String(or));
-    assert.equal(or.data$.error.errors[0].location, 'body.permissions');
+    // Unkey's query language: OR and parentheses (a refusal spends no credit).
+    const or = await root.keys.verifyKey({ key: secret, permissions: '(documents.write OR admin) AND documents.read' });
+    assert.equal(or.data.code, 'INSUFFICIENT_PERMISSIONS');
+    const syntax = await rejection(root.keys.verifyKey({ key: secret, permissions: 'a OR' }));
+    assert.ok(syntax instanceof errors.BadRequestErrorResponse, String(syntax));
+    assert.equal(syntax.data$.error.errors[0].location, 'body.permissions');
   });
 
   await step('keys.verifyKey: RATE_LIMITED and EXPIRED', async () => {

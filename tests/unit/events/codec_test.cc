@@ -168,6 +168,7 @@ struct AddNuls {
     Nul(d.name), Nul(d.description), Nul(d.secret_hash_hex), Nul(d.obfuscated_value), Nul(d.prefix);
     Nul(d.environment), Nul(d.permissions), Nul(d.permission_set), Nul(d.owner.type), Nul(d.owner.id);
     Nul(d.project_id), Nul(d.rotated_from), Nul(d.ip_allowlist), Nul(d.idempotency_key_sha256), Nul(d.request_sha256);
+    Nul(d.roles);
     if (d.credits && d.credits->refill) Nul(d.credits->refill->interval);
     d.metadata["nul"] = std::string("\0", 1);
   }
@@ -196,6 +197,14 @@ struct AddNuls {
   void operator()(WebhookDisabled& d) { Nul(d.webhook_id), Nul(d.reason); }
   void operator()(WebhookEnabled& d) { Nul(d.webhook_id); }
   void operator()(ExportCreated& d) { Nul(d.export_id), Nul(d.format), Nul(d.file_sha256); }
+  void operator()(RoleCreated& d) { Nul(d.role), Nul(d.permissions), Nul(d.description); }
+  void operator()(RoleUpdated& d) {
+    Nul(d.role);
+    if (d.permissions) Nul(*d.permissions);
+  }
+  void operator()(RoleDeleted& d) { Nul(d.role); }
+  void operator()(RoleGranted& d) { Nul(d.role); }
+  void operator()(RoleRevoked& d) { Nul(d.role); }
 };
 }  // namespace
 

@@ -97,6 +97,8 @@ inline std::vector<Event> AllFixtures() {
   ExportCreated global_export{"exp_01JDXK7Z8Q6N2V3W4X5Y6Z7A8J", "csv", std::nullopt, 1795356360000, 0, 0, 0,
                               std::string(64, '0')};
 
+  KeyCreated created_with_roles = created;
+  created_with_roles.roles = {"editor", "admin"};
   return {
       Fixture(OrgCreated{"Acme Inc", "active"}, false),
       Fixture(OrgUpdated{std::nullopt, std::string("past_due")}, false),
@@ -134,6 +136,13 @@ inline std::vector<Event> AllFixtures() {
               false),
       GlobalFixture(global_export),
       Fixture(WebhookEnabled{"whk_01JDXK7Z8Q6N2V3W4X5Y6Z7A8G"}, false),
+      Fixture(RoleCreated{"editor", {"posts:read", "posts:write"}, std::string("writes posts")}, false),
+      Fixture(RoleUpdated{"editor", std::vector<std::string>{"posts:read"}, std::optional<std::string>{}}, false),
+      Fixture(RoleUpdated{"editor", std::nullopt, std::nullopt}, false),  // nothing changed: {role} only
+      Fixture(RoleDeleted{"editor"}, false),
+      Fixture(RoleGranted{"editor"}),
+      Fixture(RoleRevoked{"editor"}),
+      Fixture(created_with_roles),
   };
 }
 

@@ -107,9 +107,15 @@ TEST_CASE("key requests: rotate, revoke, organizations and validations", "[http]
   CHECK(errors.empty());
   CHECK(v.value == "sk_x");
   CHECK(v.required_permissions == std::vector<std::string>{"a"});
-  (void)ReadValidationBody(json{{"ip", nullptr}, {"required_permissions", "a"}}, errors);
+  (void)ReadValidationBody(json{{"ip", nullptr}, {"required_permissions", 5}}, errors);
   CHECK(errors.count("ip"));
   CHECK(errors.count("required_permissions"));
+  // A string is a permission query (docs/access.md), read as such and parsed by the route.
+  errors.clear();
+  auto q = ReadValidationBody(json{{"value", "sk_x"}, {"required_permissions", "a AND (b OR c)"}}, errors);
+  CHECK(errors.empty());
+  CHECK(q.permission_query == "a AND (b OR c)");
+  CHECK_FALSE(q.required_permissions);
 }
 
 TEST_CASE("key requests: an import reads each key as a create body plus its hash", "[http][strict]") {

@@ -307,3 +307,24 @@ TEST_CASE("a key created from a moved event has the state a copied event gives",
   CHECK(projections::EncodeKey(*moved) == projections::EncodeKey(*copied));
   CHECK(moved->usage_count == 3);
 }
+
+TEST_CASE("roles survive the state codec: a key's names and an org's definitions", "[projections]") {
+  KeyState k;
+  k.id = "key_1", k.org_id = "acme", k.name = "ci", k.status = "active";
+  k.roles = {"editor", "admin"};
+  auto key = projections::DecodeKey(projections::EncodeKey(k));
+  REQUIRE(key);
+  CHECK(key->roles == k.roles);
+  // A key without roles encodes as before: no "roles" member.
+  k.roles.clear();
+  CHECK(projections::EncodeKey(k).find("roles") == std::string::npos);
+
+  OrgState o{"acme", "Acme", "active", 1, 2, 3, {}};
+  CHECK(projections::EncodeOrg(o).find("roles") == std::string::npos);
+  o.roles["editor"] = RoleDef{{"posts:read", "posts:write"}, std::string("writes"), 10, 20};
+  o.roles["viewer"] = RoleDef{{"posts:read"}, std::nullopt, 11, 11};
+  auto org = projections::DecodeOrg(projections::EncodeOrg(o));
+  REQUIRE(org);
+  CHECK(org->roles == o.roles);
+  CHECK(org->version == 3);
+}

@@ -81,13 +81,6 @@ TEST_CASE("a credits patch keeps what it does not name", "[http][unkey]") {
   CHECK(ApplyCreditsPatch(unlimited, *req.credits).status().code() == Code::kValidation);
 }
 
-TEST_CASE("verifyKey's permission query: one permission or an AND of them", "[http][unkey]") {
-  CHECK(*ReadPermissionQuery("a.read") == std::vector<std::string>{"a.read"});
-  CHECK(*ReadPermissionQuery("a.read AND b.write") == std::vector<std::string>{"a.read", "b.write"});
-  for (const char* q : {"a OR b", "(a AND b)", "", "a AND ", "a  b"})
-    CHECK(ReadPermissionQuery(q).status().fields().count("permissions") == 1);
-}
-
 TEST_CASE("decrypt and permanent are accepted only as false", "[http][unkey]") {
   FieldErrors errors;
   RequireFalse({{"decrypt", false}}, "decrypt", "why", errors);
