@@ -50,6 +50,14 @@ struct ServeConfig {
   std::string tlog_origin;
   std::vector<std::string> tlog_witnesses;
   size_t tlog_required_witnesses = 0;
+  // The embedded widget (docs/widgets.md): its token key (empty: <data-dir>/widget.pem on an
+  // embedded node, none on a cluster node), the origins allowed by CORS, the tokens' lifetime
+  // and the creates each token may make per minute. Set by AddWidgetFlags.
+  std::string widget_key_file;
+  std::vector<std::string> widget_origins;
+  int widget_token_ttl_s = 3600;
+  int widget_creates_per_minute = 10;
+  std::vector<std::string> widget_permissions;
 };
 
 // Declares --request-deadline-ms, --slow-commit-ms and --key-cache-bytes on the serve command.
@@ -58,6 +66,10 @@ void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config);
 void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config);
 // Declares --tlog-origin, --tlog-witness and --tlog-required-witnesses.
 void AddTransparencyFlags(CLI::App* serve_cmd, ServeConfig& config);
+
+// Declares --widget-key, --widget-origin, --widget-token-ttl-s, --widget-creates-per-minute and
+// --widget-permission on the serve command (docs/widgets.md).
+void AddWidgetFlags(CLI::App* serve_cmd, ServeConfig& config);
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeConfig& config);

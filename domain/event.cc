@@ -8,8 +8,8 @@ const std::vector<std::string>& AllEventTypeNames() {
       "KeyRevoked", "KeyExpired", "KeyRotated", "KeyDisabled", "KeyEnabled",
       "KeyCreditsRefilled", "KeyExpiringSoon", "KeyCreditsLow", "KeyLeakReported",
       "WebhookCreated", "WebhookDeleted", "WebhookDisabled", "ExportCreated", "WebhookEnabled",
-      "RoleCreated", "RoleUpdated", "RoleDeleted", "RoleGranted", "RoleRevoked"};
-  static_assert(std::variant_size_v<EventData> == 25);
+      "WidgetTokenMinted", "RoleCreated", "RoleUpdated", "RoleDeleted", "RoleGranted", "RoleRevoked"};
+  static_assert(std::variant_size_v<EventData> == 26);
   return kNames;
 }
 

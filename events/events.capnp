@@ -90,6 +90,9 @@ struct RoleUpdated { role @0 :Text; permissions @1 :OptTextList; description @2 
 struct RoleDeleted { role @0 :Text; }
 struct RoleGranted { role @0 :Text; }
 struct RoleRevoked { role @0 :Text; }
+struct WidgetTokenMinted {
+  tokenId @0 :Text; userId @1 :OptText; scopes @2 :List(Text); expiresAt @3 :Int64;
+}
 struct ExportCreated {
   exportId @0 :Text; format @1 :Text; from @2 :OptInt64; to @3 :OptInt64;
   eventCount @4 :Int64; firstSeq @5 :UInt64; lastSeq @6 :UInt64; fileSha256 @7 :Text;
@@ -129,9 +132,7 @@ struct Event {
     webhookDisabled @29 :WebhookDisabled;
     exportCreated @30 :ExportCreated;
     webhookEnabled @31 :WebhookEnabled;
-    # @32 and @38 belong to members added beside the roles; Cap'n Proto wants ordinals without
-    # holes, so this placeholder holds @32 until that member takes it. Nothing writes it.
-    reserved32 @32 :Void;
+    widgetTokenMinted @32 :WidgetTokenMinted;
     roleCreated @33 :RoleCreated;
     roleUpdated @34 :RoleUpdated;
     roleDeleted @35 :RoleDeleted;

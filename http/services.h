@@ -8,6 +8,7 @@
 #include "exports/transparency.h"
 #include "http/blocking_pool.h"
 #include "http/blocking_work.h"
+#include "http/compat/widgets/widget_settings.h"
 #include "http/in_flight.h"
 #include "http/log_barrier.h"
 #include "http/metrics.h"
@@ -59,6 +60,8 @@ struct Services {
   // A cluster node's: claims on Idempotency-Keys held for the whole cluster while a create runs
   // (run on counter_work). Null on an embedded node.
   storage::SharedClaims* claims = nullptr;
+  // The embedded widget's tokens, origins and limits (docs/widgets.md).
+  widgets::WidgetSettings widgets;
 };
 
 }  // namespace kl::http

@@ -253,10 +253,11 @@ struct RandomEvents {
       case 17: return WebhookDisabled{Text(), Text()};
       case 18: return ExportCreated{Text(), Text(), OptTime(), OptTime(), Int(), Uint(), Uint(), Text()};
       case 19: return WebhookEnabled{Text()};
-      case 20: return RoleCreated{Text(), Texts(), OptText()};
-      case 21: return RoleUpdated{Text(), Maybe(Texts()), Maybe(OptText())};
-      case 22: return RoleDeleted{Text()};
-      case 23: return RoleGranted{Text()};
+      case 20: return WidgetTokenMinted{Text(), OptText(), Texts(), Time()};
+      case 21: return RoleCreated{Text(), Texts(), OptText()};
+      case 22: return RoleUpdated{Text(), Maybe(Texts()), Maybe(OptText())};
+      case 23: return RoleDeleted{Text()};
+      case 24: return RoleGranted{Text()};
       default: return RoleRevoked{Text()};
     }
   }
@@ -277,7 +278,7 @@ struct RandomEvents {
 
 TEST_CASE("a canonical template gives the full rendering's bytes for every event type and awkward value",
           "[events][chain]") {
-  static_assert(std::variant_size_v<EventData> == 25, "a new event type: give it a case in RandomEvents::Data");
+  static_assert(std::variant_size_v<EventData> == 26, "a new event type: give it a case in RandomEvents::Data");
   RandomEvents random;
   for (int round = 0; round < 300; ++round) {
     for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {

@@ -143,6 +143,9 @@ inline std::vector<Event> AllFixtures() {
       Fixture(RoleGranted{"editor"}),
       Fixture(RoleRevoked{"editor"}),
       Fixture(created_with_roles),
+      Fixture(WidgetTokenMinted{"wtk_01JDXK7Z8Q6N2V3W4X5Y6Z7A8K", std::string("user_01ABC"),
+                                {"widgets:api-keys:manage"}, 1795359600000},
+              false),
   };
 }
 
