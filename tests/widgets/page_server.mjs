@@ -10,15 +10,10 @@ import { WorkOS } from '@workos-inc/node';
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
 export const MANAGE_SCOPE = 'widgets:api-keys:manage';
 
-// mint({org, user, ttl}) -> token string. By default through the SDK's widgets.createToken (which
-// has no lifetime option); `mintWithTtl` answers when the page asks for a lifetime.
-export function sdkMinter(keyledger, apiKey, mintWithTtl = null) {
+// mint({org, user}) -> token string, through the SDK's widgets.createToken (POST /widgets/token).
+export function sdkMinter(keyledger, apiKey) {
   const workos = new WorkOS(apiKey, { apiHostname: '127.0.0.1', port: keyledger.port, https: false });
-  return async ({ org, user, ttl }) => {
-    if (ttl !== null) {
-      if (!mintWithTtl) throw new Error('no way to mint a token with a lifetime');
-      return mintWithTtl({ org, user, ttl });
-    }
+  return async ({ org, user }) => {
     const { token } = await workos.widgets.createToken({
       organizationId: org, ...(user ? { userId: user } : {}), scopes: [MANAGE_SCOPE] });
     return token;
@@ -36,9 +31,8 @@ function handler(dir, state, minted) {
         return;
       }
       if (url.pathname === '/widget-token') {
-        const ttl = url.searchParams.has('ttl') ? Number(url.searchParams.get('ttl')) : null;
         const org = url.searchParams.get('org');
-        const token = state.handout || await mint({ org, user: url.searchParams.get('user'), ttl });
+        const token = state.handout || await mint({ org, user: url.searchParams.get('user') });
         minted.push(token);
         res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
         res.end(JSON.stringify({ token }));

@@ -30,6 +30,8 @@ const ORG_A = 'acme';
 const ORG_B = 'globex';
 const USER = 'user_01JWIDGETALICE';
 const WIDGET = '[data-woswidgets-widget-id="api-keys"]';
+// `serve` arguments for tokens that expire a second after they are minted.
+const SHORT_TOKEN_TTL = ['--widget-token-ttl', '1'];
 
 if (!fs.existsSync(BINARY) || !fs.statSync(BINARY).isFile()) {
   console.error('usage: node widgets.test.mjs path/to/keyledger [bundle dir] (or set KEYLEDGER_BIN)');
@@ -110,33 +112,36 @@ async function settled(page, timeout = 30000) {
   return { state, heading };
 }
 
-const widgetIn = (page, state) => page.locator(`${WIDGET}[data-woswidgets-widget-state="${state}"]`);
 const keyRow = (page, name) => page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+
+// keyledger with the widget surface open to `origin` only; `extra` are more `serve` arguments.
+const startKeyledger = (origin, extra = []) => startServer(BINARY, { args: ['--widget-origin', origin, ...extra] });
 
 async function main() {
   const pages = await startPageServer({ dir: await buildPage(BUNDLE_DIR), count: 2 });
   const [allowedOrigin, refusedOrigin] = pages.origins;
-  let server = null;
+  const servers = [];
   let browser = null;
   try {
-    server = await startServer(BINARY, { args: ['--widget-origin', allowedOrigin] });
-    const admin = client(server.base);
+    const server = await startKeyledger(allowedOrigin);
+    servers.push(server);
     // The SaaS team's back-end holds a key that may mint widget tokens: here the admin token.
-    pages.attach({ keyledger: server, mint: sdkMinter(server, ADMIN_TOKEN, ttlMinter(admin)) });
+    pages.attach({ keyledger: server, mint: sdkMinter(server, ADMIN_TOKEN) });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'], // nothing but the loopback addresses the test names
+      // Nothing resolves but the loopback address the test names (IP literals go through these rules too).
+      args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
     });
-    await run({ server, admin, browser, pages, allowedOrigin, refusedOrigin });
+    await run({ server, servers, browser, pages, allowedOrigin, refusedOrigin });
   } catch (e) {
     console.error(e);
-    if (server) console.error(`--- server log ---\n${server.log()}`);
+    for (const server of servers) console.error(`--- server log ---\n${server.log()}`);
     failures = Math.max(failures, 1); // a failure outside any step
   } finally {
     if (browser) await browser.close();
     await pages.stop();
-    if (server) {
+    for (const server of servers) {
       await server.stop();
       const report = server.sanitizerReport();
       if (report) {
@@ -150,17 +155,8 @@ async function main() {
   process.exit(failures ? 1 : 0);
 }
 
-// A token with a lifetime of `ttl` seconds, through keyledger's own route for minting.
-function ttlMinter(admin) {
-  return async ({ org, user, ttl }) => {
-    const r = await admin.post(`/v1/orgs/${org}/widget-tokens`,
-                               { ...(user ? { user_id: user } : {}), scopes: [MANAGE_SCOPE], ttl_seconds: ttl });
-    assert.equal(r.status, 201, r.text);
-    return r.json.token;
-  };
-}
-
-async function run({ admin, browser, pages, allowedOrigin, refusedOrigin, server }) {
+async function run({ server, servers, browser, pages, allowedOrigin, refusedOrigin }) {
+  const admin = client(server.base);
   const seeded = {};
   await step('arrange: organizations A and B with keys of their own, by API', async () => {
     for (const [id, name] of [[ORG_A, 'Acme'], [ORG_B, 'Globex']]) {
@@ -235,15 +231,31 @@ async function run({ admin, browser, pages, allowedOrigin, refusedOrigin, server
     await shot(page, '05-after-revoke');
   });
 
-  await step('the key\'s history names the widget user as the actor of its creation and revocation', async () => {
+  await step('the key\'s history names the widget user, and the token\'s minting is recorded', async () => {
     const r = await admin.get(`/v1/orgs/${ORG_A}/api-keys/${created.id}/events`);
     assert.equal(r.status, 200, r.text);
     const byType = Object.fromEntries(r.json.data.map((e) => [e.type, e]));
+    const mintedIds = pages.minted.map((t) => widgetClaims(t).jti);
+    const tokenIds = [];
     for (const type of ['KeyCreated', 'KeyRevoked']) {
       assert.ok(byType[type], `${type} in ${r.text}`);
-      const actor = byType[type].actor;
-      assert.ok(JSON.stringify(actor).includes(USER), `${type}'s actor ${JSON.stringify(actor)} names ${USER}`);
-      assert.notEqual(actor.type, 'admin', `${type}'s actor is not the back-end's admin token`);
+      const { actor } = byType[type];
+      // "widget", "<user>:<token id>" (docs/widgets.md): the end user, through which token.
+      assert.equal(actor.type, 'widget', `${type}: ${JSON.stringify(actor)}`);
+      const [user, tokenId] = actor.id.split(':');
+      assert.equal(user, USER, `${type}: ${JSON.stringify(actor)}`);
+      assert.ok(mintedIds.includes(tokenId), `${type}: ${tokenId} is one of the tokens the page's back-end minted`);
+      tokenIds.push(tokenId);
+    }
+    // Each token's minting is an event of the org: who minted it, for whom, with which scopes.
+    const feed = await admin.get(`/v1/events?org_id=${ORG_A}&limit=100`);
+    assert.equal(feed.status, 200, feed.text);
+    for (const tokenId of tokenIds) {
+      const mint = feed.json.data.find((e) => e.type === 'WidgetTokenMinted' && e.data.token_id === tokenId);
+      assert.ok(mint, `WidgetTokenMinted for ${tokenId} in ${feed.text}`);
+      assert.deepEqual(mint.actor, { type: 'admin', id: 'admin' });
+      assert.equal(mint.data.user_id, USER);
+      assert.deepEqual(mint.data.scopes, [MANAGE_SCOPE]);
     }
   });
 
@@ -254,31 +266,22 @@ async function run({ admin, browser, pages, allowedOrigin, refusedOrigin, server
     assert.deepEqual(view.failed, []);
     assert.deepEqual(view.consoleErrors, []);
   });
-  await page.close();
 
-  await step('an expired token shows the widget\'s error state', async () => {
-    const token = await ttlMinter(admin)({ org: ORG_A, user: USER, ttl: 1 });
-    const widgetApi = client(server.base, token);
-    // Expired once keyledger itself refuses it (whatever leeway it allows).
-    await until('keyledger to refuse the expired token',
-                async () => (await widgetApi.get('/_widgets/ApiKeys/organization-api-keys')).status >= 400);
-    pages.handOut(token);
-    try {
-      const expired = await openWidget(context, allowedOrigin, { org: ORG_A, user: USER, token: 'once' });
-      await widgetIn(expired.page, 'error').waitFor();
-      await expired.page.getByRole('heading', { name: /Session expired|Error fetching data/ }).waitFor();
-      assert.equal(await expired.page.getByText('acme-ci').count(), 0);
-      await shot(expired.page, '06-expired');
-      await expired.page.close();
-    } finally {
-      pages.handOut(null);
-    }
+  await step('from the allowed origin, too, the browser may call only the widget routes, not /v1', async () => {
+    const outcome = await page.evaluate((base) => fetch(`${base}/v1/orgs`, { headers: { Authorization: 'Bearer x' } })
+      .then((r) => `answered ${r.status}`, (e) => `refused: ${e.name}`), server.base);
+    assert.equal(outcome, 'refused: TypeError');
+    const blocked = view.failed.filter((f) => f.url === `${server.base}/v1/orgs`);
+    assert.equal(blocked.length, 1, JSON.stringify(view.failed));
+    assert.ok(blocked[0].cors, JSON.stringify(blocked[0]));
   });
+  await page.close();
 
   await step('the page served from an origin keyledger does not allow cannot call it: the browser blocks it', async () => {
     const refused = await openWidget(context, refusedOrigin, { org: ORG_A, user: USER });
-    await widgetIn(refused.page, 'error').waitFor({ timeout: 30000 }); // after the widget's own retries
-    await refused.page.getByRole('heading', { name: 'Error fetching data' }).waitFor();
+    // In the error state once the widget's own retries (about 7 s) are spent.
+    assert.deepEqual(await settled(refused.page), { state: 'error', heading: 'Error fetching data' });
+    await refused.page.getByText('You may need to configure CORS').waitFor();
     assert.equal(await refused.page.getByText('acme-ci').count(), 0);
     const blocked = refused.failed.filter((f) => f.url && f.url.startsWith(`${server.base}/_widgets/`));
     assert.ok(blocked.length > 0, JSON.stringify(refused.failed));
@@ -288,6 +291,30 @@ async function run({ admin, browser, pages, allowedOrigin, refusedOrigin, server
     const direct = await client(server.base, token).get('/_widgets/ApiKeys/organization-api-keys?limit=10');
     assert.equal(direct.status, 200, direct.text);
     await refused.page.close();
+  });
+
+  await step('an expired token shows the widget\'s error state', async () => {
+    // A second keyledger whose tokens live a second, with acme too; the page's back-end mints from it.
+    const brief = await startKeyledger(allowedOrigin, SHORT_TOKEN_TTL);
+    servers.push(brief);
+    assert.equal((await client(brief.base).post('/v1/orgs', { id: ORG_A, name: 'Acme' })).status, 201);
+    pages.attach({ keyledger: brief, mint: sdkMinter(brief, ADMIN_TOKEN) });
+    const token = await sdkMinter(brief, ADMIN_TOKEN)({ org: ORG_A, user: USER });
+    // Expired once keyledger itself refuses it, whatever leeway it allows.
+    const widgetApi = client(brief.base, token);
+    await until('keyledger to refuse the expired token',
+                async () => (await widgetApi.get('/_widgets/ApiKeys/organization-api-keys?limit=10')).status === 403);
+    pages.handOut(token);
+    try {
+      const expired = await openWidget(context, allowedOrigin, { org: ORG_A, user: USER, token: 'once' });
+      // A 403 with a token past its exp, which the page cannot refresh: "Session expired".
+      assert.deepEqual(await settled(expired.page), { state: 'error', heading: 'Session expired' });
+      await shot(expired.page, '06-expired');
+      await expired.page.close();
+    } finally {
+      pages.handOut(null);
+      pages.attach({ keyledger: server, mint: sdkMinter(server, ADMIN_TOKEN) });
+    }
   });
 
   await context.close();

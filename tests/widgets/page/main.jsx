@@ -7,7 +7,6 @@
 //   token=once the token is fetched once and handed over as a string, so the widget cannot
 //              refresh it (a token that expires stays expired); by default the widget gets a
 //              function and asks the back-end again whenever it wants a fresh token.
-//   ttl        a lifetime in seconds for the back-end to ask keyledger for
 import { createRoot } from 'react-dom/client';
 import { ApiKeys, WorkOsWidgets } from '@workos-inc/widgets';
 import '@radix-ui/themes/styles.css';
@@ -15,7 +14,7 @@ import '@workos-inc/widgets/styles.css';
 
 const params = new URLSearchParams(location.search);
 const tokenQuery = new URLSearchParams();
-for (const name of ['org', 'user', 'ttl']) {
+for (const name of ['org', 'user']) {
   if (params.has(name)) tokenQuery.set(name, params.get(name));
 }
 
