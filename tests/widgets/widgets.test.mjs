@@ -30,8 +30,10 @@ const ORG_A = 'acme';
 const ORG_B = 'globex';
 const USER = 'user_01JWIDGETALICE';
 const WIDGET = '[data-woswidgets-widget-id="api-keys"]';
-// `serve` arguments for tokens that expire a second after they are minted.
-const SHORT_TOKEN_TTL = ['--widget-token-ttl', '1'];
+// `serve` arguments for tokens that expire soon after they are minted (the shortest lifetime
+// keyledger allows), and for the permissions the widget offers new keys.
+const SHORT_TOKEN_TTL = ['--widget-token-ttl-s', '10'];
+const PERMISSIONS = ['posts:read', 'posts:write'];
 
 if (!fs.existsSync(BINARY) || !fs.statSync(BINARY).isFile()) {
   console.error('usage: node widgets.test.mjs path/to/keyledger [bundle dir] (or set KEYLEDGER_BIN)');
@@ -60,13 +62,13 @@ async function shot(page, name, options = {}) {
 }
 
 // Polls `probe` until it returns a truthy value; fails with `what` after `ms`.
-async function until(what, probe, ms = 15000) {
+async function until(what, probe, ms = 20000) {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -123,8 +125,14 @@ async function main() {
   const servers = [];
   let browser = null;
   try {
-    const server = await startKeyledger(allowedOrigin);
+    const server = await startKeyledger(allowedOrigin, PERMISSIONS.flatMap((p) => ['--widget-permission', p]));
     servers.push(server);
+    // A second keyledger whose tokens expire soon, with acme too: its token, minted now, has expired
+    // by the time the test gets to it.
+    const brief = await startKeyledger(allowedOrigin, SHORT_TOKEN_TTL);
+    servers.push(brief);
+    assert.equal((await client(brief.base).post('/v1/orgs', { id: ORG_A, name: 'Acme' })).status, 201);
+    const expiring = { server: brief, token: await sdkMinter(brief, ADMIN_TOKEN)({ org: ORG_A, user: USER }) };
     // The SaaS team's back-end holds a key that may mint widget tokens: here the admin token.
     pages.attach({ keyledger: server, mint: sdkMinter(server, ADMIN_TOKEN) });
     browser = await chromium.launch({
@@ -133,7 +141,7 @@ async function main() {
       // Nothing resolves but the loopback address the test names (IP literals go through these rules too).
       args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
     });
-    await run({ server, servers, browser, pages, allowedOrigin, refusedOrigin });
+    await run({ server, expiring, browser, pages, allowedOrigin, refusedOrigin });
   } catch (e) {
     console.error(e);
     for (const server of servers) console.error(`--- server log ---\n${server.log()}`);
@@ -155,7 +163,7 @@ async function main() {
   process.exit(failures ? 1 : 0);
 }
 
-async function run({ server, servers, browser, pages, allowedOrigin, refusedOrigin }) {
+async function run({ server, expiring, browser, pages, allowedOrigin, refusedOrigin }) {
   const admin = client(server.base);
   const seeded = {};
   await step('arrange: organizations A and B with keys of their own, by API', async () => {
@@ -192,6 +200,10 @@ async function run({ server, servers, browser, pages, allowedOrigin, refusedOrig
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Create API key' }).waitFor();
     await dialog.getByLabel('Name').fill('widget-made');
+    // The permissions the widget offers are those the server offers (--widget-permission).
+    for (const p of PERMISSIONS) await dialog.getByRole('checkbox', { name: p }).waitFor();
+    await dialog.getByRole('checkbox', { name: 'posts:read' }).click();
+    await dialog.getByText('1 permission selected').waitFor();
     await shot(page, '02-create');
     await dialog.getByRole('button', { name: 'Create API key' }).click();
     await dialog.getByRole('heading', { name: 'Save your key' }).waitFor();
@@ -207,6 +219,7 @@ async function run({ server, servers, browser, pages, allowedOrigin, refusedOrig
     const v = await admin.post('/v1/validations', { value: secret });
     assert.equal(v.json.code, 'VALID', v.text);
     assert.equal(v.json.api_key.id, key.id);
+    assert.deepEqual(v.json.api_key.permissions, ['posts:read']);
 
     await dialog.getByRole('button', { name: 'Copy and close' }).click();
     await dialog.waitFor({ state: 'hidden' });
