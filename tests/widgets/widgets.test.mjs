@@ -249,7 +249,6 @@ async function run({ server, expiring, browser, pages, allowedOrigin, refusedOri
     const v = await admin.post('/v1/validations', { value: created.secret });
     assert.equal(v.json.code, 'REVOKED', v.text);
     await keyRow(page, 'acme-ci').waitFor();
-    await shot(page, '05-after-revoke');
   });
 
   await step('the key\'s history names the widget user, and the token\'s minting is recorded', async () => {
@@ -331,7 +330,7 @@ async function run({ server, expiring, browser, pages, allowedOrigin, refusedOri
       const expired = await openWidget(context, allowedOrigin, { org: ORG_A, user: USER, token: 'once' });
       // A 403 with a token past its exp, which the page cannot refresh: "Session expired".
       assert.deepEqual(await settled(expired.page), { state: 'error', heading: 'Session expired' });
-      await shot(expired.page, '06-expired');
+      await shot(expired.page, '05-expired');
       await expired.page.close();
     } finally {
       pages.handOut(null);
