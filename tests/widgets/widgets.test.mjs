@@ -199,7 +199,13 @@ async function run({ server, expiring, browser, pages, allowedOrigin, refusedOri
     const claims = widgetClaims(pages.minted[0]);
     assert.ok(claims.permissions.includes(MANAGE_SCOPE), JSON.stringify(claims));
     assert.ok(claims.exp * 1000 > Date.now(), JSON.stringify(claims));
+    assert.ok(claims.jti && [ORG_A, USER].every((v) => Object.values(claims).includes(v)), JSON.stringify(claims));
     await shot(page, '01-list');
+    // Nor can the token reach B's key by its id: 404, as for any foreign key, and the key lives on.
+    const foreign = await client(server.base, pages.minted[0]).del(`/_widgets/ApiKeys/${seeded['globex-payroll']}`);
+    assert.equal(foreign.status, 404, foreign.text);
+    const b = await admin.get(`/v1/orgs/${ORG_B}/api-keys/${seeded['globex-payroll']}`);
+    assert.equal(b.json.status, 'active', b.text);
   });
 
   let created;
@@ -287,7 +293,7 @@ async function run({ server, expiring, browser, pages, allowedOrigin, refusedOri
     // Given a function for its token, the widget starts its first calls before the token has come
     // back from the page's back-end; keyledger refuses those (401). Nothing else is refused, and
     // the browser logs nothing else.
-    for (const call of view.refusedCalls) assert.deepEqual({ ...call, path: '' }, { method: 'GET', path: '', status: 401, token: false });
+    assert.deepEqual(view.refusedCalls.filter((c) => c.status !== 401 || c.token), []);
     assert.deepEqual(view.consoleErrors.filter((m) => !/status of 401/.test(m)), []);
   });
 
