@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   EnvDefault(tls_key, "KEYLEDGER_TLS_KEY");
   kl::app::AddReliabilityFlags(serve_cmd, serve);
   kl::app::AddClusterFlags(serve_cmd, serve);
+  kl::app::AddWidgetFlags(serve_cmd, serve);
   std::string tools_dir = "./keyledger-data";
   auto* replay_cmd = cli.add_subcommand("replay", "rebuild every projection from the log (server stopped)");
   EnvDefault(replay_cmd->add_option("--data-dir", tools_dir, "data directory")->capture_default_str(),

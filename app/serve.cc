@@ -14,6 +14,7 @@
 #include "app/background_lease.h"
 #include "app/cluster_log.h"
 #include "app/signing_key.h"
+#include "app/widget_key.h"
 #include "app/workers.h"
 #include "exports/exporter.h"
 #include "http/server.h"
@@ -68,6 +69,16 @@ int RunServe(const ServeConfig& config) {
     spdlog::critical("{}", signer.status().message());
     return 1;
   }
+
+  // Never the signing key: a widget token's key signs nothing else (docs/widgets.md).
+  auto widget_key = LoadWidgetKey(config.data_dir, config.widget_key_file, /*generate=*/config.log_uri.empty());
+  if (!widget_key.ok()) {
+    spdlog::critical("{}", widget_key.status().message());
+    return 1;
+  }
+  if (!*widget_key)
+    spdlog::warn("no --widget-key: this cluster node serves no widget (its widget routes answer 503); give every "
+                 "node the same key file to enable it (docs/widgets.md)");
 
   auto db = storage::Database::Open(config.data_dir + "/db", projections::ColumnFamilies());
   if (!db.ok()) {
@@ -137,6 +148,11 @@ int RunServe(const ServeConfig& config) {
   services.deliveries = &deliveries;
   services.webhook_secrets = &webhook_secrets;
   services.webhook_allow_insecure = config.webhook_allow_insecure;
+  services.widgets.key = *widget_key;
+  services.widgets.origins = config.widget_origins;
+  services.widgets.token_ttl_s = config.widget_token_ttl_s;
+  services.widgets.permissions = config.widget_permissions;
+  services.widgets.limiter = std::make_shared<http::widgets::CreateLimiter>(config.widget_creates_per_minute);
   webhooks::GlobalInit();
   webhooks::DispatcherOptions dispatch_options;
   dispatch_options.retry_base = std::chrono::milliseconds(config.webhook_retry_base_ms);

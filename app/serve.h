@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -43,12 +44,24 @@ struct ServeConfig {
   // The ledger's signing key (PEM, Ed25519), provisioned to every node of a cluster; empty: the
   // one in <data-dir>/signing.pem, made on first start. Set by --signing-key.
   std::string signing_key_file;
+  // The embedded widget (docs/widgets.md): its token key (empty: <data-dir>/widget.pem on an
+  // embedded node, none on a cluster node), the origins allowed by CORS, the tokens' lifetime
+  // and the creates each token may make per minute. Set by AddWidgetFlags.
+  std::string widget_key_file;
+  std::vector<std::string> widget_origins;
+  int widget_token_ttl_s = 3600;
+  int widget_creates_per_minute = 10;
+  std::vector<std::string> widget_permissions;
 };
 
 // Declares --request-deadline-ms, --slow-commit-ms and --key-cache-bytes on the serve command.
 void AddReliabilityFlags(CLI::App* serve_cmd, ServeConfig& config);
 // Declares --max-staleness-ms and --signing-key on the serve command (docs/cluster.md).
 void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config);
+
+// Declares --widget-key, --widget-origin, --widget-token-ttl-s, --widget-creates-per-minute and
+// --widget-permission on the serve command (docs/widgets.md).
+void AddWidgetFlags(CLI::App* serve_cmd, ServeConfig& config);
 
 // Runs the service until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeConfig& config);

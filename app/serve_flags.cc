@@ -62,4 +62,37 @@ void AddClusterFlags(CLI::App* serve_cmd, ServeConfig& config) {
       ->envname("KEYLEDGER_SIGNING_KEY");
 }
 
+void AddWidgetFlags(CLI::App* serve_cmd, ServeConfig& config) {
+  serve_cmd
+      ->add_option("--widget-key", config.widget_key_file,
+                   "the key that signs widget tokens (P-256 private key, PEM), the same file on every node of a "
+                   "cluster; default: <data-dir>/widget.pem, made on first start (a cluster node without it serves "
+                   "no widget)")
+      ->check(CLI::ExistingFile)
+      ->envname("KEYLEDGER_WIDGET_KEY");
+  serve_cmd
+      ->add_option("--widget-origin", config.widget_origins,
+                   "an origin (scheme://host[:port]) whose pages may call the widget routes (CORS); repeatable; "
+                   "none by default")
+      ->delimiter(',')
+      ->envname("KEYLEDGER_WIDGET_ORIGINS");
+  serve_cmd
+      ->add_option("--widget-token-ttl-s", config.widget_token_ttl_s, "how long a widget token lives, in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400))
+      ->envname("KEYLEDGER_WIDGET_TOKEN_TTL_S");
+  serve_cmd
+      ->add_option("--widget-creates-per-minute", config.widget_creates_per_minute,
+                   "how many keys one widget token may create per minute")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000))
+      ->envname("KEYLEDGER_WIDGET_CREATES_PER_MINUTE");
+  serve_cmd
+      ->add_option("--widget-permission", config.widget_permissions,
+                   "a permission every organization's widget offers for new keys, besides those its keys carry; "
+                   "repeatable")
+      ->delimiter(',')
+      ->envname("KEYLEDGER_WIDGET_PERMISSIONS");
+}
+
 }  // namespace kl::app

@@ -7,8 +7,9 @@ const std::vector<std::string>& AllEventTypeNames() {
       "OrgCreated", "OrgUpdated", "KeyCreated", "KeyUpdated", "KeyUsed", "KeyUseRejected",
       "KeyRevoked", "KeyExpired", "KeyRotated", "KeyDisabled", "KeyEnabled",
       "KeyCreditsRefilled", "KeyExpiringSoon", "KeyCreditsLow", "KeyLeakReported",
-      "WebhookCreated", "WebhookDeleted", "WebhookDisabled", "ExportCreated", "WebhookEnabled"};
-  static_assert(std::variant_size_v<EventData> == 20);
+      "WebhookCreated", "WebhookDeleted", "WebhookDisabled", "ExportCreated", "WebhookEnabled",
+      "WidgetTokenMinted"};
+  static_assert(std::variant_size_v<EventData> == 21);
   return kNames;
 }
 

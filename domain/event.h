@@ -18,7 +18,7 @@ using Millis = int64_t;
 using Hash32 = std::array<uint8_t, 32>;
 
 struct Actor {
-  std::string type;  // "admin" | "api_key" | "system"
+  std::string type;  // "admin" | "api_key" | "system" | "widget"
   std::string id;    // "admin", a key id, or "sweeper"/"flusher"
   bool operator==(const Actor&) const = default;
 };
@@ -166,11 +166,20 @@ struct ExportCreated {
   std::string file_sha256;
 };
 
+// A widget token was minted for the org (docs/widgets.md): the actor is who minted it; the token
+// itself is never stored, only its id, so the widget's later events (actor "widget") tie to it.
+struct WidgetTokenMinted {
+  std::string token_id;
+  std::optional<std::string> user_id;
+  std::vector<std::string> scopes;
+  Millis expires_at = 0;
+};
+
 using EventData = std::variant<OrgCreated, OrgUpdated, KeyCreated, KeyUpdated, KeyUsed, KeyUseRejected,
                                KeyRevoked, KeyExpired, KeyRotated, KeyDisabled, KeyEnabled,
                                KeyCreditsRefilled, KeyExpiringSoon, KeyCreditsLow, KeyLeakReported,
                                WebhookCreated, WebhookDeleted, WebhookDisabled, ExportCreated,
-                               WebhookEnabled>;  // new types go last: metrics index by position
+                               WebhookEnabled, WidgetTokenMinted>;  // new types go last: metrics index by position
 
 // The type name as it appears in JSON ("KeyRevoked"), indexed like EventData.
 const char* EventTypeName(const EventData& data);

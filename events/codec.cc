@@ -183,6 +183,13 @@ struct PayloadWriter {
     Put(b.initDescription(), d.description);
     b.setSecretHashHex(Txt(d.secret_hash_hex));
   }
+  void operator()(const WidgetTokenMinted& d) {
+    auto b = p.initWidgetTokenMinted();
+    b.setTokenId(Txt(d.token_id));
+    Put(b.initUserId(), d.user_id);
+    PutList([&](unsigned n) { return b.initScopes(n); }, d.scopes);
+    b.setExpiresAt(d.expires_at);
+  }
   void operator()(const WebhookDeleted& d) { p.initWebhookDeleted().setWebhookId(Txt(d.webhook_id)); }
   void operator()(const WebhookDisabled& d) {
     auto b = p.initWebhookDisabled();
@@ -341,6 +348,10 @@ EventData ReadPayload(s::Event::Payload::Reader p) {
       auto r = p.getWebhookCreated();
       return WebhookCreated{Str(r.getWebhookId()), Str(r.getUrl()), List(r.getEventTypes()), Opt(r.getDescription()),
                             Str(r.getSecretHashHex())};
+    }
+    case s::Event::Payload::WIDGET_TOKEN_MINTED: {
+      auto r = p.getWidgetTokenMinted();
+      return WidgetTokenMinted{Str(r.getTokenId()), Opt(r.getUserId()), List(r.getScopes()), r.getExpiresAt()};
     }
     case s::Event::Payload::WEBHOOK_DELETED: return WebhookDeleted{Str(p.getWebhookDeleted().getWebhookId())};
     case s::Event::Payload::WEBHOOK_ENABLED: return WebhookEnabled{Str(p.getWebhookEnabled().getWebhookId())};

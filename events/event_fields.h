@@ -132,6 +132,11 @@ void Payload(const EventData& data, Out& o) {
         } else if constexpr (std::is_same_v<T, WebhookDisabled>) {
           o.Str("webhook_id", d.webhook_id);
           o.Str("reason", d.reason);
+        } else if constexpr (std::is_same_v<T, WidgetTokenMinted>) {
+          o.Str("token_id", d.token_id);
+          o.OptStr("user_id", d.user_id);
+          o.Strings("scopes", d.scopes);
+          o.Time("expires_at", d.expires_at);
         } else if constexpr (std::is_same_v<T, ExportCreated>) {
           o.Str("export_id", d.export_id);
           o.Str("format", d.format);

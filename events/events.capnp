@@ -84,6 +84,9 @@ struct WebhookCreated {
 struct WebhookDeleted { webhookId @0 :Text; }
 struct WebhookDisabled { webhookId @0 :Text; reason @1 :Text; }
 struct WebhookEnabled { webhookId @0 :Text; }
+struct WidgetTokenMinted {
+  tokenId @0 :Text; userId @1 :OptText; scopes @2 :List(Text); expiresAt @3 :Int64;
+}
 struct ExportCreated {
   exportId @0 :Text; format @1 :Text; from @2 :OptInt64; to @3 :OptInt64;
   eventCount @4 :Int64; firstSeq @5 :UInt64; lastSeq @6 :UInt64; fileSha256 @7 :Text;
@@ -123,5 +126,6 @@ struct Event {
     webhookDisabled @29 :WebhookDisabled;
     exportCreated @30 :ExportCreated;
     webhookEnabled @31 :WebhookEnabled;
+    widgetTokenMinted @32 :WidgetTokenMinted;
   }
 }

@@ -108,6 +108,10 @@ Status RequireAdmin(const Principal& who) {
 
 Actor ActorOf(const Principal& who) {
   if (who.kind == Principal::Kind::kApiKey) return Actor{"api_key", who.key_id()};
+  // The widget's end user, with the token they acted through (docs/widgets.md, Audit trail).
+  if (who.kind == Principal::Kind::kWidget)
+    return Actor{"widget", who.widget_user_id.empty() ? who.widget_token_id
+                                                      : who.widget_user_id + ":" + who.widget_token_id};
   return Actor{"admin", "admin"};
 }
 

@@ -16,10 +16,17 @@
 namespace kl::http {
 
 struct Principal {
-  enum class Kind { kNone, kAdmin, kApiKey } kind = Kind::kNone;
+  // kWidget: a widget token (docs/widgets.md), accepted only by the widget's own routes.
+  enum class Kind { kNone, kAdmin, kApiKey, kWidget } kind = Kind::kNone;
   // For kApiKey: the management key's state as it authenticated (shared with the read caches,
   // not copied: authentication is on every request).
   std::shared_ptr<const KeyState> key;
+
+  // For kWidget: the token's id and its user (empty: none named); the org is widget_org_id.
+  std::string widget_token_id;
+  std::string widget_user_id;
+  std::string widget_org_id;
+  std::vector<std::string> widget_scopes;
 
   const std::string& key_id() const { return key ? key->id : Empty(); }
   // For kApiKey: the only org it may act on.

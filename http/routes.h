@@ -1,6 +1,7 @@
 // Route registration, one function per resource family.
 #pragma once
 #include "http/compat/unkey/routes.h"
+#include "http/compat/widgets/widget_routes.h"
 #include "http/compat/workos/workos_routes.h"
 #include "http/router.h"
 #include "http/services.h"
@@ -44,6 +45,8 @@ inline void RegisterAllRoutes(Router& router, Services& services) {
   RegisterAuthzRoutes(router, services);
   unkey::RegisterUnkeyRoutes(router, services);  // /v2: the Unkey dialect (docs/compat.md)
   workos::RegisterRoutes(router, services);  // the WorkOS API keys dialect, docs/compat.md
+  widgets::RegisterMintRoutes(router, services);  // widget tokens, docs/widgets.md
+  widgets::RegisterRoutes(router, services);      // the embedded widget's surface, docs/widgets.md
 }
 
 }  // namespace kl::http

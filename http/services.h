@@ -6,6 +6,7 @@
 #include "domain/signer.h"
 #include "exports/exporter.h"
 #include "http/blocking_work.h"
+#include "http/compat/widgets/widget_settings.h"
 #include "http/in_flight.h"
 #include "http/log_barrier.h"
 #include "http/metrics.h"
@@ -45,6 +46,8 @@ struct Services {
   // A cluster node's: waits until its projections hold the log's head (an idempotent create
   // looks up its key on this node only after that). Empty on an embedded node.
   LogBarrier log_barrier;
+  // The embedded widget's tokens, origins and limits (docs/widgets.md).
+  widgets::WidgetSettings widgets;
 };
 
 }  // namespace kl::http

@@ -103,7 +103,8 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"), "--listen",
-             f"127.0.0.1:{self.port}", "--threads", "2", "--usage-flush-ms", "100"],
+             f"127.0.0.1:{self.port}", "--threads", "2", "--usage-flush-ms", "100",
+             "--widget-origin", WIDGET_ORIGIN, "--widget-permission", "posts:read"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def wait_ready(self, timeout=30):
@@ -318,6 +319,7 @@ def concrete(template, ids):
 
 
 WORKOS_USER = "user_01EHZNVPK3SFK441A1RGBFSHRX"
+WIDGET_ORIGIN = "https://widget.example"
 
 
 def workos_scenario(c, manager):
@@ -361,6 +363,35 @@ def workos_scenario(c, manager):
     c.call("DELETE", f"/api_keys/{made['id']}", 404)
     other = c.call("POST", "/organizations/globex/api_keys", 201, body={"name": "theirs"}).json()
     c.call("DELETE", f"/api_keys/{other['id']}", 404, token=manager)  # another organization's key
+
+def widget_scenario(c):
+    """The embedded widget (docs/widgets.md): its token routes, preflights and every /_widgets route."""
+    manage = ["widgets:api-keys:manage"]
+    c.call("POST", "/widgets/token", 201, body={"organization_id": "acme", "scopes": manage})
+    c.call("POST", "/widgets/token", 400, body={"organization_id": "acme", "scopes": ["nope"]})
+    c.call("POST", "/widgets/token", 404, body={"organization_id": "no-such-org", "scopes": manage})
+    org_tok = c.call("POST", "/v1/orgs/acme/widget-tokens", 201, body={"scopes": manage}).json()["token"]
+    user_tok = c.call("POST", "/v1/orgs/acme/widget-tokens", 201,
+                      body={"user_id": WORKOS_USER, "scopes": ["widgets:user-api-keys:manage-self"]}).json()["token"]
+    c.call("POST", "/v1/orgs/acme/widget-tokens", 400, body={"scopes": []})
+    c.call("POST", "/v1/orgs/no-such-org/widget-tokens", 404, body={"scopes": manage})
+    asks = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization,content-type"}
+    # /_widgets/{path} takes any number of segments; the checker matches templates segment by segment.
+    c.call("OPTIONS", "/_widgets/ApiKeys", 200, token=None, headers={"Origin": WIDGET_ORIGIN, **asks})
+    c.call("OPTIONS", "/_widgets/ApiKeys", 403, token=None,
+           headers={"Origin": "https://elsewhere.example", **asks})
+    for base, lst, tok, other in (("/_widgets/ApiKeys", "organization-api-keys", org_tok, user_tok),
+                                  ("/_widgets/UserApiKeys", "api-keys", user_tok, org_tok)):
+        made = c.call("POST", f"{base}/{lst}", 201, token=tok, body={"name": "widget", "permissions": ["posts:read"]}).json()
+        c.call("POST", f"{base}/{lst}", 400, token=tok, body={"name": "widget", "permissions": ["apikeys:write"]})
+        c.call("GET", f"{base}/{lst}?limit=1&search=widget", 200, token=tok)
+        c.call("GET", f"{base}/{lst}", 403, token=other)
+        c.call("GET", f"{base}/permissions?limit=100", 200, token=tok)
+        c.call("POST", f"{base}/{made['id']}/expire", 200, token=tok, body={"expiresAt": "2099-01-01T00:00:00.000Z"})
+        c.call("POST", f"{base}/{made['id']}/expire", 400, token=tok, body={"expiresAt": 5})
+        c.call("DELETE", f"{base}/{made['id']}", 200, token=tok)
+        c.call("DELETE", f"{base}/{made['id']}", 404, token=tok)
+
 
 def scenario(c):
     """Every route, with the errors a client meets. Returns templates not served here."""
@@ -593,6 +624,7 @@ def scenario(c):
     c.call("POST", "/v1/leaks", 403, body=[], token=manager["value"])
 
     workos_scenario(c, manager["value"])
+    widget_scenario(c)
 
     # Sweeps over the document itself, so a newly documented operation is covered at once.
     ids = {"org": "acme", "key": key_id, "export": org_export["id"], "webhook": hook["id"], "user": WORKOS_USER}

@@ -252,7 +252,8 @@ struct RandomEvents {
       case 16: return WebhookDeleted{Text()};
       case 17: return WebhookDisabled{Text(), Text()};
       case 18: return ExportCreated{Text(), Text(), OptTime(), OptTime(), Int(), Uint(), Uint(), Text()};
-      default: return WebhookEnabled{Text()};
+      case 19: return WebhookEnabled{Text()};
+      default: return WidgetTokenMinted{Text(), OptText(), Texts(), Time()};
     }
   }
   Event Make(size_t type) {
@@ -272,7 +273,7 @@ struct RandomEvents {
 
 TEST_CASE("a canonical template gives the full rendering's bytes for every event type and awkward value",
           "[events][chain]") {
-  static_assert(std::variant_size_v<EventData> == 20, "a new event type: give it a case in RandomEvents::Data");
+  static_assert(std::variant_size_v<EventData> == 21, "a new event type: give it a case in RandomEvents::Data");
   RandomEvents random;
   for (int round = 0; round < 300; ++round) {
     for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {
@@ -297,10 +298,12 @@ TEST_CASE("the canonical bytes of awkward events are those keyledger has always 
   // The digest of 1,000 of the random events above, as the JSON-object rendering of commit
   // 815ecd9 (before event_fields.h and the direct template) hashed them: a rendering change that
   // both writers share, which the test above cannot see, changes it.
+  // Only the 20 types of that commit: a type added since would change the random sequence (the
+  // golden test freezes each newer type's rendering).
   RandomEvents random;
   std::string all;
   for (int round = 0; round < 50; ++round)
-    for (size_t type = 0; type < std::variant_size_v<EventData>; ++type) {
+    for (size_t type = 0; type < 20; ++type) {
       Event e = random.Make(type);
       e.seq = random.Uint();
       e.recorded_at = random.Time();

@@ -195,6 +195,7 @@ struct AddNuls {
   void operator()(WebhookDeleted& d) { Nul(d.webhook_id); }
   void operator()(WebhookDisabled& d) { Nul(d.webhook_id), Nul(d.reason); }
   void operator()(WebhookEnabled& d) { Nul(d.webhook_id); }
+  void operator()(WidgetTokenMinted& d) { Nul(d.token_id), Nul(d.user_id), Nul(d.scopes); }
   void operator()(ExportCreated& d) { Nul(d.export_id), Nul(d.format), Nul(d.file_sha256); }
 };
 }  // namespace

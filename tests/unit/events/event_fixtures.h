@@ -134,6 +134,9 @@ inline std::vector<Event> AllFixtures() {
               false),
       GlobalFixture(global_export),
       Fixture(WebhookEnabled{"whk_01JDXK7Z8Q6N2V3W4X5Y6Z7A8G"}, false),
+      Fixture(WidgetTokenMinted{"wtk_01JDXK7Z8Q6N2V3W4X5Y6Z7A8K", std::string("user_01ABC"),
+                                {"widgets:api-keys:manage"}, 1795359600000},
+              false),
   };
 }
 
