@@ -19,14 +19,16 @@ function freePort() {
   });
 }
 
-export async function startServer(binary) {
+// `options.args` are added to `keyledger serve`'s arguments, `options.env` to its environment.
+export async function startServer(binary, options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-console-'));
   const port = await freePort();
   const logPath = path.join(dir, 'serve.log');
   const log = fs.openSync(logPath, 'a');
   const child = spawn(binary, ['serve', '--data-dir', path.join(dir, 'data'), '--listen', `127.0.0.1:${port}`,
-                               '--threads', '2'],
-                      { env: { ...process.env, KEYLEDGER_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', log, log] });
+                               '--threads', '2', ...(options.args || [])],
+                      { env: { ...process.env, KEYLEDGER_ADMIN_TOKEN: ADMIN_TOKEN, ...(options.env || {}) },
+                        stdio: ['ignore', log, log] });
   const base = `http://127.0.0.1:${port}`;
   let exited = null;
   child.on('exit', (code) => { exited = code; });
