@@ -389,7 +389,6 @@ EventData ReadPayload(s::Event::Payload::Reader p) {
     case s::Event::Payload::ROLE_DELETED: return RoleDeleted{Str(p.getRoleDeleted().getRole())};
     case s::Event::Payload::ROLE_GRANTED: return RoleGranted{Str(p.getRoleGranted().getRole())};
     case s::Event::Payload::ROLE_REVOKED: return RoleRevoked{Str(p.getRoleRevoked().getRole())};
-    case s::Event::Payload::RESERVED32: break;
     case s::Event::Payload::EXPORT_CREATED: {
       auto r = p.getExportCreated();
       return ExportCreated{Str(r.getExportId()), Str(r.getFormat()), Opt(r.getFrom()), Opt(r.getTo()),
