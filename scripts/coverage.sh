@@ -2,7 +2,7 @@
 # Line coverage per folder (gcov and lcov from Debian): builds the project with --coverage into
 # build-coverage, runs every unit test binary and, with COVERAGE_E2E=1, the end-to-end tests
 # (their servers write coverage data when they exit cleanly), and prints one line per folder.
-# docs/architecture.md ("Tests") records the latest figures. Not part of .ci/run.
+# Not part of .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
